@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"contactbulk/nexudus"
+)
+
+// Exit codes, a published contract (README.md).
+const (
+	exitOK          = 0   // every row done
+	exitRowsFailed  = 1   // some rows invalid or failed; the results file says which
+	exitCannotRun   = 2   // usage, configuration, credentials, unreadable input
+	exitInterrupted = 130 // interrupted; re-running resumes
+)
+
+// exitError carries the exit code a command chose. An empty message prints
+// nothing: the command has already reported.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return ""
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageErrorf reports something the user must fix before the command can
+// run (a flag, a file, a credential): exit code 2.
+func usageErrorf(format string, args ...any) error {
+	return &exitError{code: exitCannotRun, err: fmt.Errorf(format, args...)}
+}
+
+// rowsFailed is the quiet error of a run that finished with some rows
+// invalid or failed, already reported in the summary: exit code 1.
+func rowsFailed() error { return &exitError{code: exitRowsFailed} }
+
+// interrupted is the error of a run stopped by Ctrl-C: exit code 130.
+func interrupted(err error) error { return &exitError{code: exitInterrupted, err: err} }
+
+// exitCode maps the error run returned to the process exit code.
+func exitCode(err error) int {
+	var ee *exitError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ee):
+		return ee.code
+	case nexudus.IsUnauthorized(err):
+		return exitCannotRun
+	case errors.Is(err, context.Canceled):
+		return exitInterrupted
+	}
+	return exitRowsFailed
+}
+
+type abandonKey struct{}
+
+// withAbandon attaches to ctx a second context, cancelled when work in
+// flight must be abandoned too (a second Ctrl-C).
+func withAbandon(ctx, abandon context.Context) context.Context {
+	return context.WithValue(ctx, abandonKey{}, abandon)
+}
+
+// abandonContext returns the context for work already in flight: it outlives
+// ctx's cancellation until a second interrupt.
+func abandonContext(ctx context.Context) context.Context {
+	if a, ok := ctx.Value(abandonKey{}).(context.Context); ok {
+		return a
+	}
+	return context.WithoutCancel(ctx)
+}
+
+// app is what the commands share: the process's streams and environment,
+// passed in so tests drive the CLI in-process.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	configDir      string // where login keeps tokens
+	cacheDir       string // where the embedded sandbox keeps its data
+	isTerminal     func(f any) bool
+}
+
+// run is the whole program: it parses args and runs one command.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	a := &app{
+		stdin:      stdin,
+		stdout:     stdout,
+		stderr:     stderr,
+		getenv:     os.Getenv,
+		isTerminal: isTerminal,
+	}
+	if dir, err := os.UserConfigDir(); err == nil {
+		a.configDir = filepath.Join(dir, "contactbulk")
+	}
+	if dir, err := os.UserCacheDir(); err == nil {
+		a.cacheDir = filepath.Join(dir, "contactbulk")
+	}
+	return a.run(ctx, args)
+}
+
+func (a *app) run(ctx context.Context, args []string) error {
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	return root.ExecuteContext(ctx)
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "contactbulk",
+		Short: "Bulk import and export of Nexudus contract contacts",
+		Long: `contactbulk moves Nexudus ContractContact records between spreadsheets and a
+Nexudus space: it imports CSV or XLSX rows with a results file and
+exactly-once resume, exports every record to CSV, and validates a file
+without touching the network.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return usageErrorf("%v (see '%s --help')", err, cmd.CommandPath())
+	})
+	root.AddCommand(
+		a.importCommand(),
+		a.exportCommand(),
+		a.sandboxCommand(),
+		a.loginCommand(),
+		a.doctorCommand(),
+		a.versionCommand(),
+	)
+	return root
+}
+
+// isTerminal reports whether f is an *os.File on a terminal.
+func isTerminal(f any) bool {
+	file, ok := f.(*os.File)
+	return ok && term.IsTerminal(int(file.Fd()))
+}

@@ -1,0 +1,2 @@
+// Package exporter is filled in by its issue.
+package exporter

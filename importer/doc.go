@@ -1,0 +1,2 @@
+// Package importer is filled in by its issue.
+package importer
