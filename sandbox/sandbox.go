@@ -1,20 +1,535 @@
 // Package sandbox is a local stand-in for the Nexudus ContractContact API,
 // faithful to its documentation, limits and faults, for tests and trials.
+// A Server is an http.Handler: run it in httptest.NewServer or behind
+// `contactbulk sandbox`.
 package sandbox
 
-import "net/http"
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	mrand "math/rand/v2"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+)
 
-// STUB: the foundation issue replaces this file.
+// Config configures a Server; its zero value is a working in-memory
+// sandbox with the documented limits and a random token.
+type Config struct {
+	Token           string           // bearer token accepted; "" means New generates a random one (see Token())
+	User            User             // account for POST /api/token; zero Email means password login is refused
+	MaxPageSize     int              // cap on `size`; 0 means 1000
+	Limits          Limits           // zero value means DocumentedLimits()
+	Faults          Faults           // zero value means no faults
+	DataFile        string           // "" keeps records in memory; else loaded at New, saved (atomically, 0600) on every write batch / Close
+	LegacyDirection bool             // dir convention 0 = ascending, 1 = descending (other Nexudus pages) instead of the endpoint page's 1 / -1
+	Now             func() time.Time // nil means time.Now
+	TokenTTL        time.Duration    // lifetime of access tokens issued by /api/token; 0 means 604799 s
+	RefreshTTL      time.Duration    // lifetime of refresh tokens; 0 means 15 days
+}
 
-// Config configures a Server.
-type Config struct{ Token string }
+// User is the account that may sign in through POST /api/token or Basic auth.
+// TOTPSecret is base32; when set, password grants need a valid totp
+// (RFC 6238, SHA1, 30 s, 6 digits) and Basic auth is refused.
+type User struct{ Email, Password, TOTPSecret string }
 
-// Server is the sandbox API as an http.Handler.
-type Server struct{ cfg Config }
+// Limits are the per-client rate limits the sandbox enforces. The zero value
+// of Limits as a whole means DocumentedLimits(); in a non-zero Limits a zero
+// field means no limit of that kind, and a zero Status means 409.
+type Limits struct {
+	Off             bool
+	MinInterval     time.Duration // all requests, per client: 100 ms
+	PerMinute       int           // all requests: 120
+	PerHour         int           // all requests: 5000
+	PerDay          int           // all requests: 200000
+	WritesPerMinute int           // POST/PUT/DELETE: 60
+	WritesPerDay    int           // POST/PUT/DELETE: 2500 (the more conservative documented figure)
+	Status          int           // status answered when throttling: 409 (Nexudus's own); tests may set 429
+}
 
-// New returns a sandbox server.
-func New(cfg Config) (*Server, error) { return &Server{cfg: cfg}, nil }
+// DocumentedLimits returns the limits Nexudus documents (NOTES.md), taking
+// the more conservative figure where two sources disagree.
+func DocumentedLimits() Limits {
+	return Limits{
+		MinInterval:     100 * time.Millisecond,
+		PerMinute:       120,
+		PerHour:         5000,
+		PerDay:          200000,
+		WritesPerMinute: 60,
+		WritesPerDay:    2500,
+		Status:          http.StatusConflict,
+	}
+}
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	http.Error(w, "not implemented", http.StatusNotImplemented)
+// Faults are random misbehaviours, rolled per request with a seeded die.
+type Faults struct {
+	Latency         time.Duration // added to every answer
+	ServerErrors    float64       // fraction of requests answered 500 (nothing stored)
+	DropAfterCreate float64       // fraction of creates stored, then the connection is dropped with no answer (hijack + close)
+	Stalls          float64       // fraction of requests that stall for StallFor (or until the client gives up) before answering
+	StallFor        time.Duration
+	Seed            int64 // seed of the fault dice, for repeatable tests
+}
+
+// Injection is a one-shot answer for deterministic tests.
+type Injection struct {
+	Method     string // "" any method
+	Path       string // "" any path; else a prefix of the URL path
+	Status     int    // e.g. 409, 429, 500, 502
+	RetryAfter string // Retry-After header value, "" none
+	Body       string
+	Times      int  // how many matching requests get it (0 means 1)
+	Drop       bool // instead of answering: for a create, store the record then drop the connection
+}
+
+// Contract is a virtual office contract (CoworkerContract) contacts belong to.
+type Contract struct {
+	ID                                               int64
+	Quantity                                         int64
+	TariffName, FloorPlanDeskIds, FloorPlanDeskNames string
+}
+
+// Coworker is a customer record a contact may be linked to.
+type Coworker struct {
+	ID                                        int64
+	FullName, CompanyName, BillingName, Email string
+	Active                                    bool
+}
+
+// Record is a full ContractContact as the API returns it, with the
+// documented JSON names; nullable fields are pointers and encode as null.
+type Record struct {
+	CoworkerContractID                 int64           `json:"CoworkerContractId"`
+	CoworkerContractQuantity           *int64          `json:"CoworkerContractQuantity"`
+	CoworkerContractFloorPlanDeskIds   *string         `json:"CoworkerContractFloorPlanDeskIds"`
+	CoworkerContractFloorPlanDeskNames *string         `json:"CoworkerContractFloorPlanDeskNames"`
+	CoworkerContractTariffName         *string         `json:"CoworkerContractTariffName"`
+	CoworkerID                         *int64          `json:"CoworkerId"`
+	CoworkerFullName                   *string         `json:"CoworkerFullName"`
+	CoworkerCompanyName                *string         `json:"CoworkerCompanyName"`
+	CoworkerBillingName                *string         `json:"CoworkerBillingName"`
+	CoworkerEmail                      *string         `json:"CoworkerEmail"`
+	CoworkerActive                     *bool           `json:"CoworkerActive"`
+	Email                              *string         `json:"Email"`
+	FullName                           string          `json:"FullName"`
+	DateOfBirth                        *string         `json:"DateOfBirth"`
+	Address                            *string         `json:"Address"`
+	PostCode                           *string         `json:"PostCode"`
+	CityName                           *string         `json:"CityName"`
+	State                              *string         `json:"State"`
+	CountryID                          *int64          `json:"CountryId"`
+	CountryName                        *string         `json:"CountryName"`
+	PhoneNumber                        *string         `json:"PhoneNumber"`
+	Notes                              *string         `json:"Notes"`
+	ContractContactType                int             `json:"ContractContactType"`
+	ID                                 int64           `json:"Id"`
+	UpdatedOn                          string          `json:"UpdatedOn"`
+	CreatedOn                          string          `json:"CreatedOn"`
+	UniqueID                           string          `json:"UniqueId"`
+	UpdatedBy                          *string         `json:"UpdatedBy"`
+	IsNew                              bool            `json:"IsNew"`
+	SystemID                           *string         `json:"SystemId"`
+	ToStringText                       *string         `json:"ToStringText"`
+	LocalizationDetails                json.RawMessage `json:"LocalizationDetails"`
+	CustomFields                       json.RawMessage `json:"CustomFields"`
+}
+
+// timeLayout is how the API writes CreatedOn and UpdatedOn.
+const timeLayout = "2006-01-02T15:04:05Z"
+
+// firstID is the Id of the first record a fresh sandbox creates.
+const firstID = 87654321
+
+// Server is the sandbox API as an http.Handler, safe for concurrent use.
+type Server struct {
+	cfg    Config
+	limits Limits
+	now    func() time.Time
+	token  string
+
+	mu        sync.RWMutex
+	records   []*Record // ordered by Id; stored records are never modified in place
+	nextID    int64
+	contracts map[int64]Contract
+	coworkers map[int64]Coworker
+
+	authMu   sync.Mutex
+	access   map[string]issued // access token -> grant
+	refresh  map[string]issued // refresh token -> grant
+	throttle map[string]*window
+
+	faultMu    sync.Mutex
+	dice       *mrand.Rand
+	injections []Injection
+
+	saver *saver // nil without DataFile
+}
+
+// New returns a sandbox seeded with DefaultContracts and DefaultCoworkers,
+// or with what Config.DataFile holds when it exists. It returns an error
+// when the data file cannot be read or a fault fraction is out of range.
+func New(cfg Config) (*Server, error) {
+	for name, f := range map[string]float64{
+		"server error": cfg.Faults.ServerErrors, "drop": cfg.Faults.DropAfterCreate, "stall": cfg.Faults.Stalls,
+	} {
+		if f < 0 || f > 1 {
+			return nil, fmt.Errorf("sandbox: %s rate %v is not between 0 and 1", name, f)
+		}
+	}
+	if cfg.MaxPageSize < 0 {
+		return nil, fmt.Errorf("sandbox: max page size %d is negative", cfg.MaxPageSize)
+	}
+	if cfg.MaxPageSize == 0 {
+		cfg.MaxPageSize = 1000
+	}
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = 604799 * time.Second
+	}
+	if cfg.RefreshTTL <= 0 {
+		cfg.RefreshTTL = 15 * 24 * time.Hour
+	}
+	if cfg.User.TOTPSecret != "" {
+		if _, err := decodeSecret(cfg.User.TOTPSecret); err != nil {
+			return nil, fmt.Errorf("sandbox: totp secret: %w", err)
+		}
+	}
+	s := &Server{
+		cfg:       cfg,
+		limits:    cfg.Limits,
+		now:       cfg.Now,
+		token:     cfg.Token,
+		nextID:    firstID,
+		contracts: make(map[int64]Contract),
+		coworkers: make(map[int64]Coworker),
+		access:    make(map[string]issued),
+		refresh:   make(map[string]issued),
+		throttle:  make(map[string]*window),
+		dice:      mrand.New(mrand.NewPCG(uint64(cfg.Faults.Seed), 0x5eed)),
+	}
+	if s.limits == (Limits{}) {
+		s.limits = DocumentedLimits()
+	}
+	if s.limits.Status == 0 {
+		s.limits.Status = http.StatusConflict
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.token == "" {
+		s.token = randomToken()
+	}
+	loaded := false
+	if cfg.DataFile != "" {
+		var err error
+		if loaded, err = s.load(cfg.DataFile); err != nil {
+			return nil, err
+		}
+	}
+	if !loaded {
+		for _, c := range DefaultContracts() {
+			s.contracts[c.ID] = c
+		}
+		for _, c := range DefaultCoworkers() {
+			s.coworkers[c.ID] = c
+		}
+	}
+	if cfg.DataFile != "" {
+		s.saver = newSaver(s)
+	}
+	return s, nil
+}
+
+// Token returns the bearer token the sandbox accepts besides those issued by
+// /api/token.
+func (s *Server) Token() string { return s.token }
+
+// Close stops background saving and saves the data file, if any; it returns
+// the error of that save. The handler keeps answering after Close.
+func (s *Server) Close() error {
+	if s.saver == nil {
+		return nil
+	}
+	return s.saver.close()
+}
+
+// Inject queues a one-shot answer; injections are matched in the order queued.
+func (s *Server) Inject(in Injection) {
+	if in.Times <= 0 {
+		in.Times = 1
+	}
+	s.faultMu.Lock()
+	s.injections = append(s.injections, in)
+	s.faultMu.Unlock()
+}
+
+// AddContract adds a contract, or replaces the one with the same ID.
+func (s *Server) AddContract(c Contract) {
+	s.mu.Lock()
+	s.contracts[c.ID] = c
+	s.mu.Unlock()
+	s.changed()
+}
+
+// AddCoworker adds a coworker, or replaces the one with the same ID.
+func (s *Server) AddCoworker(c Coworker) {
+	s.mu.Lock()
+	s.coworkers[c.ID] = c
+	s.mu.Unlock()
+	s.changed()
+}
+
+// Insert stores r as is, filling Id, UniqueId, CreatedOn and UpdatedOn when
+// zero, and returns its Id; a record with the same Id is replaced.
+func (s *Server) Insert(r Record) int64 {
+	r = cloneRecord(r)
+	now := s.now().UTC().Format(timeLayout)
+	if r.UniqueID == "" {
+		r.UniqueID = newUUID()
+	}
+	if r.CreatedOn == "" {
+		r.CreatedOn = now
+	}
+	if r.UpdatedOn == "" {
+		r.UpdatedOn = r.CreatedOn
+	}
+	s.mu.Lock()
+	if r.ID == 0 {
+		r.ID = s.nextID
+	}
+	s.put(&r)
+	s.mu.Unlock()
+	s.changed()
+	return r.ID
+}
+
+// put stores r under s.mu, keeping records ordered by Id.
+func (s *Server) put(r *Record) {
+	if r.ID >= s.nextID {
+		s.nextID = r.ID + 1
+	}
+	n := len(s.records)
+	if n == 0 || s.records[n-1].ID < r.ID {
+		s.records = append(s.records, r)
+		return
+	}
+	i, found := s.find(r.ID)
+	if found {
+		s.records[i] = r
+		return
+	}
+	s.records = slices.Insert(s.records, i, r)
+}
+
+// find returns where id is, or would be, in s.records.
+func (s *Server) find(id int64) (int, bool) {
+	return slices.BinarySearchFunc(s.records, id, func(r *Record, id int64) int {
+		switch {
+		case r.ID < id:
+			return -1
+		case r.ID > id:
+			return 1
+		}
+		return 0
+	})
+}
+
+// Delete removes the record with this Id and reports whether there was one.
+func (s *Server) Delete(id int64) bool {
+	s.mu.Lock()
+	i, found := s.find(id)
+	if found {
+		s.records = slices.Delete(s.records, i, i+1)
+	}
+	s.mu.Unlock()
+	if found {
+		s.changed()
+	}
+	return found
+}
+
+// Records returns a copy of every stored record, full, ordered by Id.
+func (s *Server) Records() []Record {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]Record, len(s.records))
+	for i, r := range s.records {
+		out[i] = cloneRecord(*r)
+	}
+	return out
+}
+
+// Count returns how many records are stored.
+func (s *Server) Count() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.records)
+}
+
+// Contracts returns the contracts that exist, ordered by ID.
+func (s *Server) Contracts() []Contract {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]Contract, 0, len(s.contracts))
+	for _, c := range s.contracts {
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b Contract) int { return cmpInt(a.ID, b.ID) })
+	return out
+}
+
+// Coworkers returns the coworkers that exist, ordered by ID.
+func (s *Server) Coworkers() []Coworker {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]Coworker, 0, len(s.coworkers))
+	for _, c := range s.coworkers {
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b Coworker) int { return cmpInt(a.ID, b.ID) })
+	return out
+}
+
+// changed tells the saver, if any, that there is something to save.
+func (s *Server) changed() {
+	if s.saver != nil {
+		s.saver.poke()
+	}
+}
+
+// DefaultContracts returns the contracts 1001..1010 every fresh sandbox has.
+func DefaultContracts() []Contract {
+	tariffs := []string{"Virtual Office", "Virtual Office Plus", "Mail Handling", "Registered Address", "Virtual Office Premium"}
+	out := make([]Contract, 0, 10)
+	for i := range 10 {
+		c := Contract{ID: int64(1001 + i), Quantity: int64(1 + i%3), TariffName: tariffs[i%len(tariffs)]}
+		if i%4 == 1 {
+			c.FloorPlanDeskIds = fmt.Sprintf("%d,%d", 301+i, 302+i)
+			c.FloorPlanDeskNames = fmt.Sprintf("Desk %d, Desk %d", 301+i, 302+i)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// DefaultCoworkers returns the coworkers 2001..2005 every fresh sandbox has.
+func DefaultCoworkers() []Coworker {
+	return []Coworker{
+		{ID: 2001, FullName: "Ada Lovelace", CompanyName: "Analytical Engines Ltd", BillingName: "Analytical Engines Ltd", Email: "ada@analytical.example", Active: true},
+		{ID: 2002, FullName: "Grace Hopper", CompanyName: "Compiler Works", BillingName: "Compiler Works Inc", Email: "grace@compiler.example", Active: true},
+		{ID: 2003, FullName: "Alan Turing", CompanyName: "Bletchley Consulting", BillingName: "A. Turing", Email: "alan@bletchley.example", Active: false},
+		{ID: 2004, FullName: "José Martínez", CompanyName: "Café Núñez S.L.", BillingName: "Café Núñez S.L.", Email: "jose@cafenunez.example", Active: true},
+		{ID: 2005, FullName: "Zhang Wei", CompanyName: "Eastern Trading Co", BillingName: "Zhang Wei", Email: "wei@eastern.example", Active: true},
+	}
+}
+
+// Countries returns the CountryId -> CountryName table the sandbox knows.
+func Countries() map[int64]string {
+	out := make(map[int64]string)
+	for id := int64(1); ; id++ {
+		name, ok := countryName(id)
+		if !ok {
+			return out
+		}
+		out[id] = name
+	}
+}
+
+// countryName looks up a CountryId in the sandbox's small country table.
+func countryName(id int64) (string, bool) {
+	names := [...]string{"United Kingdom", "United States", "Spain", "France", "Germany",
+		"Ireland", "Netherlands", "Portugal", "Italy", "Australia"}
+	if id < 1 || id > int64(len(names)) {
+		return "", false
+	}
+	return names[id-1], true
+}
+
+// randomToken returns 32 random bytes as hex.
+func randomToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return hex.EncodeToString(b)
+}
+
+// newUUID returns a random version 4 UUID.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return formatUUID(b)
+}
+
+func formatUUID(b [16]byte) string {
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], b[10:])
+	return string(out[:])
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// cloneRecord copies r so that the copy shares no pointers with it.
+func cloneRecord(r Record) Record {
+	cs := func(p *string) *string {
+		if p == nil {
+			return nil
+		}
+		v := *p
+		return &v
+	}
+	ci := func(p *int64) *int64 {
+		if p == nil {
+			return nil
+		}
+		v := *p
+		return &v
+	}
+	r.CoworkerContractQuantity = ci(r.CoworkerContractQuantity)
+	r.CoworkerContractFloorPlanDeskIds = cs(r.CoworkerContractFloorPlanDeskIds)
+	r.CoworkerContractFloorPlanDeskNames = cs(r.CoworkerContractFloorPlanDeskNames)
+	r.CoworkerContractTariffName = cs(r.CoworkerContractTariffName)
+	r.CoworkerID = ci(r.CoworkerID)
+	r.CoworkerFullName = cs(r.CoworkerFullName)
+	r.CoworkerCompanyName = cs(r.CoworkerCompanyName)
+	r.CoworkerBillingName = cs(r.CoworkerBillingName)
+	r.CoworkerEmail = cs(r.CoworkerEmail)
+	if r.CoworkerActive != nil {
+		v := *r.CoworkerActive
+		r.CoworkerActive = &v
+	}
+	r.Email = cs(r.Email)
+	r.DateOfBirth = cs(r.DateOfBirth)
+	r.Address = cs(r.Address)
+	r.PostCode = cs(r.PostCode)
+	r.CityName = cs(r.CityName)
+	r.State = cs(r.State)
+	r.CountryID = ci(r.CountryID)
+	r.CountryName = cs(r.CountryName)
+	r.PhoneNumber = cs(r.PhoneNumber)
+	r.Notes = cs(r.Notes)
+	r.UpdatedBy = cs(r.UpdatedBy)
+	r.SystemID = cs(r.SystemID)
+	r.ToStringText = cs(r.ToStringText)
+	r.LocalizationDetails = slices.Clone(r.LocalizationDetails)
+	r.CustomFields = slices.Clone(r.CustomFields)
+	return r
 }

@@ -1,0 +1,509 @@
+package sandbox
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// page is the listing answer, fields in the order of the documented example.
+type page struct {
+	Records              []Record `json:"Records"`
+	CurrentPageSize      int      `json:"CurrentPageSize"`
+	CurrentPage          int      `json:"CurrentPage"`
+	CurrentOrderField    string   `json:"CurrentOrderField"`
+	CurrentSortDirection int      `json:"CurrentSortDirection"`
+	FirstItem            int      `json:"FirstItem"`
+	HasNextPage          bool     `json:"HasNextPage"`
+	HasPreviousPage      bool     `json:"HasPreviousPage"`
+	LastItem             int      `json:"LastItem"`
+	PageNumber           int      `json:"PageNumber"`
+	PageSize             int      `json:"PageSize"`
+	TotalItems           int      `json:"TotalItems"`
+	TotalPages           int      `json:"TotalPages"`
+}
+
+// filterKind is the type of value a documented filter takes.
+type filterKind int
+
+const (
+	intFilter filterKind = iota
+	stringFilter
+	boolFilter
+	fromFilter // range filter, greater than or equal
+	toFilter   // range filter, less than or equal
+)
+
+// filter is one documented query filter and the record value it tests.
+type filter struct {
+	name string
+	kind filterKind
+	prop string // the record property it tests (see properties)
+}
+
+// filters returns every filter and range filter list-contractcontacts documents.
+func filters() []filter {
+	return []filter{
+		{"ContractContact_CoworkerContract", intFilter, "CoworkerContractId"},
+		{"ContractContact_CoworkerContract_Quantity", intFilter, "CoworkerContractQuantity"},
+		{"ContractContact_CoworkerContract_FloorPlanDeskIds", stringFilter, "CoworkerContractFloorPlanDeskIds"},
+		{"ContractContact_CoworkerContract_FloorPlanDeskNames", stringFilter, "CoworkerContractFloorPlanDeskNames"},
+		{"ContractContact_CoworkerContract_Tariff_Name", stringFilter, "CoworkerContractTariffName"},
+		{"ContractContact_Coworker", intFilter, "CoworkerId"},
+		{"ContractContact_Coworker_FullName", stringFilter, "CoworkerFullName"},
+		{"ContractContact_Coworker_CompanyName", stringFilter, "CoworkerCompanyName"},
+		{"ContractContact_Coworker_BillingName", stringFilter, "CoworkerBillingName"},
+		{"ContractContact_Coworker_Email", stringFilter, "CoworkerEmail"},
+		{"ContractContact_Coworker_Active", boolFilter, "CoworkerActive"},
+		{"ContractContact_Email", stringFilter, "Email"},
+		{"ContractContact_FullName", stringFilter, "FullName"},
+		{"ContractContact_DateOfBirth", stringFilter, "DateOfBirth"},
+		{"ContractContact_Address", stringFilter, "Address"},
+		{"ContractContact_PostCode", stringFilter, "PostCode"},
+		{"ContractContact_CityName", stringFilter, "CityName"},
+		{"ContractContact_State", stringFilter, "State"},
+		{"ContractContact_Country", intFilter, "CountryId"},
+		{"ContractContact_Country_Name", stringFilter, "CountryName"},
+		{"ContractContact_PhoneNumber", stringFilter, "PhoneNumber"},
+		{"ContractContact_Notes", stringFilter, "Notes"},
+		{"ContractContact_ContractContactType", intFilter, "ContractContactType"},
+		{"from_ContractContact_CoworkerContractQuantity", fromFilter, "CoworkerContractQuantity"},
+		{"to_ContractContact_CoworkerContractQuantity", toFilter, "CoworkerContractQuantity"},
+		{"from_ContractContact_DateOfBirth", fromFilter, "DateOfBirth"},
+		{"to_ContractContact_DateOfBirth", toFilter, "DateOfBirth"},
+		{"from_ContractContact_CreatedOn", fromFilter, "CreatedOn"},
+		{"to_ContractContact_CreatedOn", toFilter, "CreatedOn"},
+		{"from_ContractContact_UpdatedOn", fromFilter, "UpdatedOn"},
+		{"to_ContractContact_UpdatedOn", toFilter, "UpdatedOn"},
+	}
+}
+
+// FilterNames returns the query names of every filter and range filter the
+// listing endpoint documents, in the page's order.
+func FilterNames() []string {
+	var out []string
+	for _, f := range filters() {
+		out = append(out, f.name)
+	}
+	return out
+}
+
+// valueKind is how a property's values compare.
+type valueKind int
+
+const (
+	intValue valueKind = iota
+	stringValue
+	boolValue
+	timeValue
+)
+
+// value is one property of one record, ready to compare.
+type value struct {
+	null bool
+	i    int64 // ints, bools (0/1) and times (Unix seconds)
+	s    string
+}
+
+// property is a record property that can be sorted and filtered on.
+type property struct {
+	name string
+	kind valueKind
+	get  func(*Record) value
+}
+
+func ptrString(p *string) value {
+	if p == nil {
+		return value{null: true}
+	}
+	return value{s: *p}
+}
+
+func ptrInt(p *int64) value {
+	if p == nil {
+		return value{null: true}
+	}
+	return value{i: *p}
+}
+
+func ptrTime(p *string) value {
+	if p == nil {
+		return value{null: true}
+	}
+	return timeValueOf(*p)
+}
+
+func timeValueOf(s string) value {
+	t, ok := parseTime(s)
+	if !ok {
+		return value{null: true}
+	}
+	return value{i: t.Unix()}
+}
+
+// properties returns every record property, by lower-cased name.
+func properties() map[string]property {
+	list := []property{
+		{"CoworkerContractId", intValue, func(r *Record) value { return value{i: r.CoworkerContractID} }},
+		{"CoworkerContractQuantity", intValue, func(r *Record) value { return ptrInt(r.CoworkerContractQuantity) }},
+		{"CoworkerContractFloorPlanDeskIds", stringValue, func(r *Record) value { return ptrString(r.CoworkerContractFloorPlanDeskIds) }},
+		{"CoworkerContractFloorPlanDeskNames", stringValue, func(r *Record) value { return ptrString(r.CoworkerContractFloorPlanDeskNames) }},
+		{"CoworkerContractTariffName", stringValue, func(r *Record) value { return ptrString(r.CoworkerContractTariffName) }},
+		{"CoworkerId", intValue, func(r *Record) value { return ptrInt(r.CoworkerID) }},
+		{"CoworkerFullName", stringValue, func(r *Record) value { return ptrString(r.CoworkerFullName) }},
+		{"CoworkerCompanyName", stringValue, func(r *Record) value { return ptrString(r.CoworkerCompanyName) }},
+		{"CoworkerBillingName", stringValue, func(r *Record) value { return ptrString(r.CoworkerBillingName) }},
+		{"CoworkerEmail", stringValue, func(r *Record) value { return ptrString(r.CoworkerEmail) }},
+		{"CoworkerActive", boolValue, func(r *Record) value {
+			if r.CoworkerActive == nil {
+				return value{null: true}
+			}
+			if *r.CoworkerActive {
+				return value{i: 1}
+			}
+			return value{}
+		}},
+		{"Email", stringValue, func(r *Record) value { return ptrString(r.Email) }},
+		{"FullName", stringValue, func(r *Record) value { return value{s: r.FullName} }},
+		{"DateOfBirth", timeValue, func(r *Record) value { return ptrTime(r.DateOfBirth) }},
+		{"Address", stringValue, func(r *Record) value { return ptrString(r.Address) }},
+		{"PostCode", stringValue, func(r *Record) value { return ptrString(r.PostCode) }},
+		{"CityName", stringValue, func(r *Record) value { return ptrString(r.CityName) }},
+		{"State", stringValue, func(r *Record) value { return ptrString(r.State) }},
+		{"CountryId", intValue, func(r *Record) value { return ptrInt(r.CountryID) }},
+		{"CountryName", stringValue, func(r *Record) value { return ptrString(r.CountryName) }},
+		{"PhoneNumber", stringValue, func(r *Record) value { return ptrString(r.PhoneNumber) }},
+		{"Notes", stringValue, func(r *Record) value { return ptrString(r.Notes) }},
+		{"ContractContactType", intValue, func(r *Record) value { return value{i: int64(r.ContractContactType)} }},
+		{"Id", intValue, func(r *Record) value { return value{i: r.ID} }},
+		{"UpdatedOn", timeValue, func(r *Record) value { return timeValueOf(r.UpdatedOn) }},
+		{"CreatedOn", timeValue, func(r *Record) value { return timeValueOf(r.CreatedOn) }},
+		{"UniqueId", stringValue, func(r *Record) value { return value{s: r.UniqueID} }},
+		{"UpdatedBy", stringValue, func(r *Record) value { return ptrString(r.UpdatedBy) }},
+		{"IsNew", boolValue, func(r *Record) value {
+			if r.IsNew {
+				return value{i: 1}
+			}
+			return value{}
+		}},
+		{"SystemId", stringValue, func(r *Record) value { return ptrString(r.SystemID) }},
+		{"ToStringText", stringValue, func(r *Record) value { return ptrString(r.ToStringText) }},
+	}
+	m := make(map[string]property, len(list))
+	for _, p := range list {
+		m[strings.ToLower(p.name)] = p
+	}
+	return m
+}
+
+// parseTime reads the API's date forms: YYYY-MM-DDTHH:mm (the range filter
+// format), with seconds, with a trailing Z, or a plain date.
+func parseTime(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{
+		"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02T15:04:05Z07:00",
+		"2006-01-02T15:04:05.999999999", "2006-01-02T15:04:05.999999999Z07:00", "2006-01-02", "2006-01-02 15:04",
+		"2006-01-02 15:04:05",
+	} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// listQuery is a parsed listing request.
+type listQuery struct {
+	page, size int
+	order      property
+	desc       bool
+	dirEcho    int
+	preds      []func(*Record) bool
+}
+
+// badQuery is a listing parameter the sandbox cannot read.
+type badQuery struct{ param, value, message string }
+
+func (e *badQuery) Error() string { return e.param + ": " + e.message }
+
+// parseList reads the paging, sorting and filter parameters of a listing.
+func (s *Server) parseList(q url.Values) (listQuery, *badQuery) {
+	lq := listQuery{page: 1, size: 25}
+	props := properties()
+	lq.order = props["id"]
+	if v := q.Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return lq, &badQuery{"page", v, fmt.Sprintf("The value '%s' is not valid for page.", v)}
+		}
+		lq.page = max(n, 1)
+	}
+	if v := q.Get("size"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return lq, &badQuery{"size", v, fmt.Sprintf("The value '%s' is not valid for size.", v)}
+		}
+		if n > 0 {
+			lq.size = n
+		}
+	}
+	lq.size = min(lq.size, s.cfg.MaxPageSize)
+	if v := q.Get("orderBy"); v != "" {
+		p, ok := props[strings.ToLower(v)]
+		if !ok {
+			return lq, &badQuery{"orderBy", v, fmt.Sprintf("'%s' is not a property of ContractContact.", v)}
+		}
+		lq.order = p
+	}
+	ascending, descending := 1, -1
+	if s.cfg.LegacyDirection {
+		ascending, descending = 0, 1
+	}
+	lq.dirEcho = ascending
+	if v := q.Get("dir"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return lq, &badQuery{"dir", v, fmt.Sprintf("The value '%s' is not valid for dir.", v)}
+		}
+		if n == descending {
+			lq.desc, lq.dirEcho = true, descending
+		}
+	}
+	for _, f := range filters() {
+		v := q.Get(f.name)
+		if v == "" {
+			continue
+		}
+		p := props[strings.ToLower(f.prop)]
+		pred, bad := predicate(f, p, v)
+		if bad != nil {
+			return lq, bad
+		}
+		lq.preds = append(lq.preds, pred)
+	}
+	return lq, nil
+}
+
+// predicate builds the test of one filter with query value v.
+func predicate(f filter, p property, v string) (func(*Record) bool, *badQuery) {
+	invalid := &badQuery{f.name, v, fmt.Sprintf("The value '%s' is not valid for %s.", v, f.name)}
+	switch f.kind {
+	case intFilter:
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return nil, invalid
+		}
+		return func(r *Record) bool { x := p.get(r); return !x.null && x.i == n }, nil
+	case boolFilter:
+		b, err := strconv.ParseBool(strings.ToLower(strings.TrimSpace(v)))
+		if err != nil {
+			return nil, invalid
+		}
+		want := int64(0)
+		if b {
+			want = 1
+		}
+		return func(r *Record) bool { x := p.get(r); return !x.null && x.i == want }, nil
+	case stringFilter:
+		needle := strings.ToLower(v)
+		return func(r *Record) bool {
+			x := p.get(r)
+			return !x.null && strings.Contains(strings.ToLower(x.s), needle)
+		}, nil
+	}
+	// Range filters: inclusive bounds on an integer or a date.
+	var bound int64
+	if p.kind == timeValue {
+		t, ok := parseTime(v)
+		if !ok {
+			return nil, &badQuery{f.name, v, fmt.Sprintf("The value '%s' is not valid for %s: use YYYY-MM-DDTHH:mm.", v, f.name)}
+		}
+		bound = t.Unix()
+	} else {
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return nil, invalid
+		}
+		bound = n
+	}
+	if f.kind == fromFilter {
+		return func(r *Record) bool { x := p.get(r); return !x.null && x.i >= bound }, nil
+	}
+	return func(r *Record) bool { x := p.get(r); return !x.null && x.i <= bound }, nil
+}
+
+// serveList answers a listing: filtered, sorted (ties by Id), one page.
+func (s *Server) serveList(w http.ResponseWriter, r *http.Request) {
+	lq, bad := s.parseList(r.URL.Query())
+	if bad != nil {
+		writeJSON(w, http.StatusBadRequest, validationBody([]fieldError{{bad.param, bad.value, bad.message}}))
+		return
+	}
+	recs, total := s.selectPage(lq)
+	p := page{
+		Records:              make([]Record, len(recs)),
+		CurrentPageSize:      lq.size,
+		CurrentPage:          lq.page,
+		CurrentOrderField:    lq.order.name,
+		CurrentSortDirection: lq.dirEcho,
+		PageNumber:           lq.page,
+		PageSize:             lq.size,
+		TotalItems:           total,
+		TotalPages:           (total + lq.size - 1) / lq.size,
+	}
+	for i, rec := range recs {
+		p.Records[i] = partial(*rec)
+	}
+	// As X.PagedList computes them: past the end, FirstItem still counts
+	// from the page number and LastItem stops at the total.
+	if total > 0 {
+		p.FirstItem = (lq.page-1)*lq.size + 1
+		p.LastItem = min(p.FirstItem+lq.size-1, total)
+		p.HasPreviousPage = lq.page > 1
+		p.HasNextPage = lq.page < p.TotalPages
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+// selectPage returns the records of the asked page and the number matching.
+func (s *Server) selectPage(lq listQuery) ([]*Record, int) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	from := (lq.page - 1) * lq.size
+	if len(lq.preds) == 0 && lq.order.name == "Id" {
+		// Records are kept ordered by Id: a page is a slice.
+		total := len(s.records)
+		if from >= total {
+			return nil, total
+		}
+		to := min(from+lq.size, total)
+		if !lq.desc {
+			return slices.Clone(s.records[from:to]), total
+		}
+		out := make([]*Record, 0, to-from)
+		for i := total - 1 - from; i >= total-to; i-- {
+			out = append(out, s.records[i])
+		}
+		return out, total
+	}
+	matched := make([]*Record, 0, len(s.records))
+next:
+	for _, rec := range s.records {
+		for _, pred := range lq.preds {
+			if !pred(rec) {
+				continue next
+			}
+		}
+		matched = append(matched, rec)
+	}
+	total := len(matched)
+	if lq.order.name != "Id" {
+		sortRecords(matched, lq.order, lq.desc)
+	} else if lq.desc {
+		slices.Reverse(matched)
+	}
+	if from >= total {
+		return nil, total
+	}
+	return slices.Clone(matched[from:min(from+lq.size, total)]), total
+}
+
+// sortRecords sorts recs (already ordered by Id) by property p, nulls first
+// when ascending, strings without regard to case, ties by Id ascending.
+func sortRecords(recs []*Record, p property, desc bool) {
+	type keyed struct {
+		v   value
+		rec *Record
+	}
+	ks := make([]keyed, len(recs))
+	for i, rec := range recs {
+		v := p.get(rec)
+		if p.kind == stringValue {
+			v.s = strings.ToLower(v.s)
+		}
+		ks[i] = keyed{v, rec}
+	}
+	cmp := func(a, b value) int {
+		switch {
+		case a.null && b.null:
+			return 0
+		case a.null:
+			return -1
+		case b.null:
+			return 1
+		}
+		if p.kind == stringValue {
+			return strings.Compare(a.s, b.s)
+		}
+		return cmpInt(a.i, b.i)
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int {
+		c := cmp(a.v, b.v)
+		if desc {
+			c = -c
+		}
+		if c != 0 {
+			return c
+		}
+		return cmpInt(a.rec.ID, b.rec.ID)
+	})
+	for i := range ks {
+		recs[i] = ks[i].rec
+	}
+}
+
+// partial is a record as listings show it: no Address, PostCode, CityName,
+// State or Notes.
+func partial(r Record) Record {
+	r.Address, r.PostCode, r.CityName, r.State, r.Notes = nil, nil, nil, nil, nil
+	return r
+}
+
+// serveOne answers GET /api/billing/contractcontacts/{id} with the full record.
+func (s *Server) serveOne(w http.ResponseWriter, id int64) {
+	s.mu.RLock()
+	i, found := s.find(id)
+	var rec *Record
+	if found {
+		rec = s.records[i]
+	}
+	s.mu.RUnlock()
+	if !found {
+		writeJSON(w, http.StatusNotFound, map[string]any{"Message": "ContractContact not found."})
+		return
+	}
+	writeJSON(w, http.StatusOK, rec)
+}
+
+// serveMany answers GET ?id=[1,2,3] with the full records that exist, in
+// the order asked.
+func (s *Server) serveMany(w http.ResponseWriter, r *http.Request) {
+	raw := r.URL.Query().Get("id")
+	list := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(raw), "["), "]")
+	var ids []int64
+	for part := range strings.SplitSeq(list, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(part, 10, 64)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, validationBody([]fieldError{{"id", raw, fmt.Sprintf("The value '%s' is not valid for id.", raw)}}))
+			return
+		}
+		ids = append(ids, id)
+	}
+	out := make([]*Record, 0, len(ids))
+	s.mu.RLock()
+	for _, id := range ids {
+		if i, found := s.find(id); found {
+			out = append(out, s.records[i])
+		}
+	}
+	s.mu.RUnlock()
+	writeJSON(w, http.StatusOK, out)
+}

@@ -1,0 +1,170 @@
+package sandbox
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+)
+
+// dataFile is what a DataFile holds.
+type dataFile struct {
+	NextID    int64      `json:"NextId"`
+	Contracts []Contract `json:"Contracts"`
+	Coworkers []Coworker `json:"Coworkers"`
+	Records   []*Record  `json:"Records"`
+}
+
+// load reads path into s; it reports false when the file does not exist yet.
+func (s *Server) load(path string) (bool, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("sandbox: open data file: %w", err)
+	}
+	defer f.Close()
+	var d dataFile
+	if err := json.NewDecoder(bufio.NewReader(f)).Decode(&d); err != nil {
+		return false, fmt.Errorf("sandbox: read data file %s: %w", path, err)
+	}
+	for _, c := range d.Contracts {
+		s.contracts[c.ID] = c
+	}
+	for _, c := range d.Coworkers {
+		s.coworkers[c.ID] = c
+	}
+	s.records = slices.DeleteFunc(d.Records, func(r *Record) bool { return r == nil })
+	slices.SortFunc(s.records, func(a, b *Record) int { return cmpInt(a.ID, b.ID) })
+	s.records = slices.CompactFunc(s.records, func(a, b *Record) bool { return a.ID == b.ID })
+	s.nextID = max(d.NextID, firstID)
+	if n := len(s.records); n > 0 {
+		s.nextID = max(s.nextID, s.records[n-1].ID+1)
+	}
+	return true, nil
+}
+
+// save writes everything to path atomically (a 0600 temporary file in the
+// same directory, renamed over it).
+func (s *Server) save(path string) error {
+	s.mu.RLock()
+	d := dataFile{
+		NextID:    s.nextID,
+		Records:   slices.Clone(s.records), // stored records are immutable
+		Contracts: make([]Contract, 0, len(s.contracts)),
+		Coworkers: make([]Coworker, 0, len(s.coworkers)),
+	}
+	for _, c := range s.contracts {
+		d.Contracts = append(d.Contracts, c)
+	}
+	for _, c := range s.coworkers {
+		d.Coworkers = append(d.Coworkers, c)
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(d.Contracts, func(a, b Contract) int { return cmpInt(a.ID, b.ID) })
+	slices.SortFunc(d.Coworkers, func(a, b Coworker) int { return cmpInt(a.ID, b.ID) })
+
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp") // created 0600
+	if err != nil {
+		return fmt.Errorf("sandbox: save data file: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
+	bw := bufio.NewWriterSize(tmp, 1<<20)
+	enc := json.NewEncoder(bw)
+	err = enc.Encode(d)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o600)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("sandbox: save data file: %w", err)
+	}
+	return nil
+}
+
+// saveDelay is how long the saver gathers writes into one save.
+const saveDelay = 200 * time.Millisecond
+
+// saver saves the data file in the background after a batch of writes, so
+// that a burst of creates costs one save, not one per record.
+type saver struct {
+	s       *Server
+	path    string
+	pokes   chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
+	once    sync.Once
+	mu      sync.Mutex
+	lastErr error
+}
+
+func newSaver(s *Server) *saver {
+	sv := &saver{s: s, path: s.cfg.DataFile, pokes: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	go sv.loop()
+	return sv
+}
+
+func (sv *saver) poke() {
+	select {
+	case sv.pokes <- struct{}{}:
+	default:
+	}
+}
+
+func (sv *saver) loop() {
+	defer close(sv.done)
+	for {
+		select {
+		case <-sv.stop:
+			return
+		case <-sv.pokes:
+		}
+		t := time.NewTimer(saveDelay)
+		select {
+		case <-sv.stop:
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		err := sv.s.save(sv.path)
+		sv.mu.Lock()
+		sv.lastErr = err
+		sv.mu.Unlock()
+	}
+}
+
+// close stops the background saves and saves one last time.
+func (sv *saver) close() error {
+	sv.once.Do(func() { close(sv.stop) })
+	<-sv.done
+	return sv.s.save(sv.path)
+}
+
+// SaveError returns the error of the last background save of the data
+// file, or nil.
+func (s *Server) SaveError() error {
+	if s.saver == nil {
+		return nil
+	}
+	s.saver.mu.Lock()
+	defer s.saver.mu.Unlock()
+	return s.saver.lastErr
+}

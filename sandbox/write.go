@@ -1,0 +1,308 @@
+package sandbox
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+)
+
+// fieldError is one entry of a 400 answer's Errors.
+type fieldError struct {
+	property  string
+	attempted any // JSON value, nil for null
+	message   string
+}
+
+// validationBody is the documented 400 answer.
+func validationBody(errs []fieldError) map[string]any {
+	lines := make([]string, len(errs))
+	list := make([]map[string]any, len(errs))
+	for i, e := range errs {
+		lines[i] = e.property + ": " + e.message
+		list[i] = map[string]any{"AttemptedValue": e.attempted, "Message": e.message, "PropertyName": e.property}
+	}
+	return map[string]any{
+		"Message":       strings.Join(lines, "\n"),
+		"Value":         nil,
+		"Errors":        list,
+		"WasSuccessful": false,
+	}
+}
+
+// writeAnswer is the documented answer of a successful write.
+type writeAnswer struct {
+	Status        int            `json:"Status"`
+	Message       string         `json:"Message"`
+	Value         map[string]any `json:"Value"`
+	OpenInDialog  bool           `json:"OpenInDialog"`
+	OpenInWindow  bool           `json:"OpenInWindow"`
+	RedirectURL   *string        `json:"RedirectURL"`
+	JavaScript    *string        `json:"JavaScript"`
+	UpdatedOn     string         `json:"UpdatedOn"`
+	UpdatedBy     string         `json:"UpdatedBy"`
+	Errors        []any          `json:"Errors"`
+	WasSuccessful bool           `json:"WasSuccessful"`
+}
+
+// body is a create or update body, read property by property so that each
+// bad value is reported against its property. Names match without regard
+// to case, as Nexudus's JSON binding does.
+type body map[string]json.RawMessage
+
+func (b body) get(name string) (json.RawMessage, bool) {
+	for k, v := range b {
+		if strings.EqualFold(k, name) {
+			if bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+				return nil, false
+			}
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+func attempted(raw json.RawMessage) any {
+	if raw == nil {
+		return nil
+	}
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return string(raw)
+	}
+	return v
+}
+
+// validate checks a create or update body and returns the record it
+// describes (own fields only) or the property errors.
+func (s *Server) validate(b body) (Record, []fieldError) {
+	var rec Record
+	var errs []fieldError
+	integer := func(name string) (int64, bool, bool) {
+		raw, ok := b.get(name)
+		if !ok {
+			return 0, false, true
+		}
+		var n int64
+		if err := json.Unmarshal(raw, &n); err != nil {
+			errs = append(errs, fieldError{name, attempted(raw), "is not a valid number"})
+			return 0, true, false
+		}
+		return n, true, true
+	}
+	str := func(name string) (*string, bool) {
+		raw, ok := b.get(name)
+		if !ok {
+			return nil, true
+		}
+		var v string
+		if err := json.Unmarshal(raw, &v); err != nil {
+			errs = append(errs, fieldError{name, attempted(raw), "is not a valid text value"})
+			return nil, false
+		}
+		if v == "" {
+			return nil, true
+		}
+		return &v, true
+	}
+
+	contractID, present, ok := integer("CoworkerContractId")
+	switch {
+	case ok && (!present || contractID == 0):
+		raw, _ := b.get("CoworkerContractId")
+		errs = append(errs, fieldError{"CoworkerContractId", attempted(raw), "is a required field"})
+	case ok:
+		rec.CoworkerContractID = contractID
+		if _, exists := s.contracts[contractID]; !exists {
+			errs = append(errs, fieldError{"CoworkerContractId", contractID, "does not match any existing CoworkerContract"})
+		}
+	}
+	fullName, ok := str("FullName")
+	if ok {
+		if fullName == nil || strings.TrimSpace(*fullName) == "" {
+			raw, _ := b.get("FullName")
+			errs = append(errs, fieldError{"FullName", attempted(raw), "is a required field"})
+		} else {
+			rec.FullName = *fullName
+		}
+	}
+	if id, present, ok := integer("CoworkerId"); ok && present {
+		if _, exists := s.coworkers[id]; !exists {
+			errs = append(errs, fieldError{"CoworkerId", id, "does not match any existing Coworker"})
+		} else {
+			rec.CoworkerID = &id
+		}
+	}
+	rec.Email, _ = str("Email")
+	if dob, ok := str("DateOfBirth"); ok && dob != nil {
+		t, valid := parseTime(*dob)
+		if !valid {
+			errs = append(errs, fieldError{"DateOfBirth", *dob, "is not a valid date"})
+		} else {
+			v := t.Format("2006-01-02T15:04:05")
+			rec.DateOfBirth = &v
+		}
+	}
+	rec.Address, _ = str("Address")
+	rec.PostCode, _ = str("PostCode")
+	rec.CityName, _ = str("CityName")
+	rec.State, _ = str("State")
+	if id, present, ok := integer("CountryId"); ok && present {
+		if _, exists := countryName(id); !exists {
+			errs = append(errs, fieldError{"CountryId", id, "does not match any existing Country"})
+		} else {
+			rec.CountryID = &id
+		}
+	}
+	rec.PhoneNumber, _ = str("PhoneNumber")
+	rec.Notes, _ = str("Notes")
+	rec.ContractContactType = 1 // Director, the documented default
+	if t, present, ok := integer("ContractContactType"); ok && present {
+		if t < 0 || t > 3 {
+			errs = append(errs, fieldError{"ContractContactType", t, "is not a valid value (0 None, 1 Director, 2 CompanyAlias, 3 NominatedRecipient)"})
+		} else {
+			rec.ContractContactType = int(t)
+		}
+	}
+	return rec, errs
+}
+
+// resolve fills the properties Nexudus derives from the contract, the
+// coworker and the country. It runs under s.mu.
+func (s *Server) resolve(rec *Record) {
+	if c, ok := s.contracts[rec.CoworkerContractID]; ok {
+		q := c.Quantity
+		rec.CoworkerContractQuantity = &q
+		rec.CoworkerContractTariffName = nonEmpty(c.TariffName)
+		rec.CoworkerContractFloorPlanDeskIds = nonEmpty(c.FloorPlanDeskIds)
+		rec.CoworkerContractFloorPlanDeskNames = nonEmpty(c.FloorPlanDeskNames)
+	}
+	if rec.CoworkerID != nil {
+		if c, ok := s.coworkers[*rec.CoworkerID]; ok {
+			rec.CoworkerFullName = nonEmpty(c.FullName)
+			rec.CoworkerCompanyName = nonEmpty(c.CompanyName)
+			rec.CoworkerBillingName = nonEmpty(c.BillingName)
+			rec.CoworkerEmail = nonEmpty(c.Email)
+			active := c.Active
+			rec.CoworkerActive = &active
+		}
+	}
+	if rec.CountryID != nil {
+		if name, ok := countryName(*rec.CountryID); ok {
+			rec.CountryName = &name
+		}
+	}
+	text := rec.FullName
+	rec.ToStringText = &text
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// readBody decodes a JSON object body, or answers 400 and returns false.
+func readBody(w http.ResponseWriter, r *http.Request) (body, bool) {
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+	var b body
+	dec := json.NewDecoder(r.Body)
+	dec.UseNumber()
+	if err := dec.Decode(&b); err != nil || b == nil || dec.More() {
+		writeJSON(w, http.StatusBadRequest, validationBody([]fieldError{{"Request", nil, "The request body is not a valid JSON object."}}))
+		return nil, false
+	}
+	return b, true
+}
+
+// serveCreate answers POST /api/billing/contractcontacts. With dropAfter,
+// a valid record is stored and the connection is dropped without answer.
+func (s *Server) serveCreate(w http.ResponseWriter, r *http.Request, c client, dropAfter bool) {
+	b, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	now := s.now().UTC().Format(timeLayout)
+	s.mu.Lock()
+	rec, errs := s.validate(b)
+	if len(errs) > 0 {
+		s.mu.Unlock()
+		writeJSON(w, http.StatusBadRequest, validationBody(errs))
+		return
+	}
+	rec.ID = s.nextID
+	rec.CreatedOn, rec.UpdatedOn = now, now
+	rec.UniqueID = newUUID()
+	user := c.user
+	rec.UpdatedBy = &user
+	s.resolve(&rec)
+	s.put(&rec)
+	s.mu.Unlock()
+	s.changed()
+	if dropAfter {
+		drop(w)
+		return
+	}
+	writeJSON(w, http.StatusOK, writeAnswer{
+		Status: 200, Message: "ContractContact was successfully created.",
+		Value: map[string]any{"Id": rec.ID}, UpdatedOn: now, UpdatedBy: c.user, WasSuccessful: true,
+	})
+}
+
+// serveUpdate answers PUT /api/billing/contractcontacts: a full replace of
+// the record whose Id the body names; properties left out are cleared.
+func (s *Server) serveUpdate(w http.ResponseWriter, r *http.Request, c client) {
+	b, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	raw, present := b.get("Id")
+	var id int64
+	if !present || json.Unmarshal(raw, &id) != nil || id == 0 {
+		if present {
+			writeJSON(w, http.StatusBadRequest, validationBody([]fieldError{{"Id", attempted(raw), "is not a valid number"}}))
+		} else {
+			writeJSON(w, http.StatusBadRequest, validationBody([]fieldError{{"Id", nil, "is a required field"}}))
+		}
+		return
+	}
+	now := s.now().UTC().Format(timeLayout)
+	s.mu.Lock()
+	i, found := s.find(id)
+	if !found {
+		s.mu.Unlock()
+		writeJSON(w, http.StatusNotFound, map[string]any{"Message": "ContractContact not found."})
+		return
+	}
+	old := s.records[i]
+	rec, errs := s.validate(b)
+	if len(errs) > 0 {
+		s.mu.Unlock()
+		writeJSON(w, http.StatusBadRequest, validationBody(errs))
+		return
+	}
+	rec.ID, rec.CreatedOn, rec.UniqueID, rec.UpdatedOn = id, old.CreatedOn, old.UniqueID, now
+	user := c.user
+	rec.UpdatedBy = &user
+	s.resolve(&rec)
+	s.records[i] = &rec
+	s.mu.Unlock()
+	s.changed()
+	writeJSON(w, http.StatusOK, writeAnswer{
+		Status: 200, Message: "ContractContact was successfully updated.",
+		Value: map[string]any{"Id": id}, UpdatedOn: now, UpdatedBy: c.user, WasSuccessful: true,
+	})
+}
+
+// serveDelete answers DELETE /api/billing/contractcontacts/{id}.
+func (s *Server) serveDelete(w http.ResponseWriter, id int64, c client) {
+	if !s.Delete(id) {
+		writeJSON(w, http.StatusNotFound, map[string]any{"Message": "ContractContact not found."})
+		return
+	}
+	writeJSON(w, http.StatusOK, writeAnswer{
+		Status: 200, Message: "ContractContact was successfully deleted.",
+		Value: map[string]any{"Id": id}, UpdatedOn: s.now().UTC().Format(timeLayout), UpdatedBy: c.user, WasSuccessful: true,
+	})
+}
