@@ -114,6 +114,7 @@ type property struct {
 	name string
 	kind valueKind
 	get  func(*Record) value
+	text func(*Record) value // for dates: the value as written, for string filters
 }
 
 func ptrString(p *string) value {
@@ -148,17 +149,17 @@ func timeValueOf(s string) value {
 // properties returns every record property, by lower-cased name.
 func properties() map[string]property {
 	list := []property{
-		{"CoworkerContractId", intValue, func(r *Record) value { return value{i: r.CoworkerContractID} }},
-		{"CoworkerContractQuantity", intValue, func(r *Record) value { return ptrInt(r.CoworkerContractQuantity) }},
-		{"CoworkerContractFloorPlanDeskIds", stringValue, func(r *Record) value { return ptrString(r.CoworkerContractFloorPlanDeskIds) }},
-		{"CoworkerContractFloorPlanDeskNames", stringValue, func(r *Record) value { return ptrString(r.CoworkerContractFloorPlanDeskNames) }},
-		{"CoworkerContractTariffName", stringValue, func(r *Record) value { return ptrString(r.CoworkerContractTariffName) }},
-		{"CoworkerId", intValue, func(r *Record) value { return ptrInt(r.CoworkerID) }},
-		{"CoworkerFullName", stringValue, func(r *Record) value { return ptrString(r.CoworkerFullName) }},
-		{"CoworkerCompanyName", stringValue, func(r *Record) value { return ptrString(r.CoworkerCompanyName) }},
-		{"CoworkerBillingName", stringValue, func(r *Record) value { return ptrString(r.CoworkerBillingName) }},
-		{"CoworkerEmail", stringValue, func(r *Record) value { return ptrString(r.CoworkerEmail) }},
-		{"CoworkerActive", boolValue, func(r *Record) value {
+		{name: "CoworkerContractId", kind: intValue, get: func(r *Record) value { return value{i: r.CoworkerContractID} }},
+		{name: "CoworkerContractQuantity", kind: intValue, get: func(r *Record) value { return ptrInt(r.CoworkerContractQuantity) }},
+		{name: "CoworkerContractFloorPlanDeskIds", kind: stringValue, get: func(r *Record) value { return ptrString(r.CoworkerContractFloorPlanDeskIds) }},
+		{name: "CoworkerContractFloorPlanDeskNames", kind: stringValue, get: func(r *Record) value { return ptrString(r.CoworkerContractFloorPlanDeskNames) }},
+		{name: "CoworkerContractTariffName", kind: stringValue, get: func(r *Record) value { return ptrString(r.CoworkerContractTariffName) }},
+		{name: "CoworkerId", kind: intValue, get: func(r *Record) value { return ptrInt(r.CoworkerID) }},
+		{name: "CoworkerFullName", kind: stringValue, get: func(r *Record) value { return ptrString(r.CoworkerFullName) }},
+		{name: "CoworkerCompanyName", kind: stringValue, get: func(r *Record) value { return ptrString(r.CoworkerCompanyName) }},
+		{name: "CoworkerBillingName", kind: stringValue, get: func(r *Record) value { return ptrString(r.CoworkerBillingName) }},
+		{name: "CoworkerEmail", kind: stringValue, get: func(r *Record) value { return ptrString(r.CoworkerEmail) }},
+		{name: "CoworkerActive", kind: boolValue, get: func(r *Record) value {
 			if r.CoworkerActive == nil {
 				return value{null: true}
 			}
@@ -167,31 +168,32 @@ func properties() map[string]property {
 			}
 			return value{}
 		}},
-		{"Email", stringValue, func(r *Record) value { return ptrString(r.Email) }},
-		{"FullName", stringValue, func(r *Record) value { return value{s: r.FullName} }},
-		{"DateOfBirth", timeValue, func(r *Record) value { return ptrTime(r.DateOfBirth) }},
-		{"Address", stringValue, func(r *Record) value { return ptrString(r.Address) }},
-		{"PostCode", stringValue, func(r *Record) value { return ptrString(r.PostCode) }},
-		{"CityName", stringValue, func(r *Record) value { return ptrString(r.CityName) }},
-		{"State", stringValue, func(r *Record) value { return ptrString(r.State) }},
-		{"CountryId", intValue, func(r *Record) value { return ptrInt(r.CountryID) }},
-		{"CountryName", stringValue, func(r *Record) value { return ptrString(r.CountryName) }},
-		{"PhoneNumber", stringValue, func(r *Record) value { return ptrString(r.PhoneNumber) }},
-		{"Notes", stringValue, func(r *Record) value { return ptrString(r.Notes) }},
-		{"ContractContactType", intValue, func(r *Record) value { return value{i: int64(r.ContractContactType)} }},
-		{"Id", intValue, func(r *Record) value { return value{i: r.ID} }},
-		{"UpdatedOn", timeValue, func(r *Record) value { return timeValueOf(r.UpdatedOn) }},
-		{"CreatedOn", timeValue, func(r *Record) value { return timeValueOf(r.CreatedOn) }},
-		{"UniqueId", stringValue, func(r *Record) value { return value{s: r.UniqueID} }},
-		{"UpdatedBy", stringValue, func(r *Record) value { return ptrString(r.UpdatedBy) }},
-		{"IsNew", boolValue, func(r *Record) value {
+		{name: "Email", kind: stringValue, get: func(r *Record) value { return ptrString(r.Email) }},
+		{name: "FullName", kind: stringValue, get: func(r *Record) value { return value{s: r.FullName} }},
+		{name: "DateOfBirth", kind: timeValue, get: func(r *Record) value { return ptrTime(r.DateOfBirth) },
+			text: func(r *Record) value { return ptrString(r.DateOfBirth) }},
+		{name: "Address", kind: stringValue, get: func(r *Record) value { return ptrString(r.Address) }},
+		{name: "PostCode", kind: stringValue, get: func(r *Record) value { return ptrString(r.PostCode) }},
+		{name: "CityName", kind: stringValue, get: func(r *Record) value { return ptrString(r.CityName) }},
+		{name: "State", kind: stringValue, get: func(r *Record) value { return ptrString(r.State) }},
+		{name: "CountryId", kind: intValue, get: func(r *Record) value { return ptrInt(r.CountryID) }},
+		{name: "CountryName", kind: stringValue, get: func(r *Record) value { return ptrString(r.CountryName) }},
+		{name: "PhoneNumber", kind: stringValue, get: func(r *Record) value { return ptrString(r.PhoneNumber) }},
+		{name: "Notes", kind: stringValue, get: func(r *Record) value { return ptrString(r.Notes) }},
+		{name: "ContractContactType", kind: intValue, get: func(r *Record) value { return value{i: int64(r.ContractContactType)} }},
+		{name: "Id", kind: intValue, get: func(r *Record) value { return value{i: r.ID} }},
+		{name: "UpdatedOn", kind: timeValue, get: func(r *Record) value { return timeValueOf(r.UpdatedOn) }},
+		{name: "CreatedOn", kind: timeValue, get: func(r *Record) value { return timeValueOf(r.CreatedOn) }},
+		{name: "UniqueId", kind: stringValue, get: func(r *Record) value { return value{s: r.UniqueID} }},
+		{name: "UpdatedBy", kind: stringValue, get: func(r *Record) value { return ptrString(r.UpdatedBy) }},
+		{name: "IsNew", kind: boolValue, get: func(r *Record) value {
 			if r.IsNew {
 				return value{i: 1}
 			}
 			return value{}
 		}},
-		{"SystemId", stringValue, func(r *Record) value { return ptrString(r.SystemID) }},
-		{"ToStringText", stringValue, func(r *Record) value { return ptrString(r.ToStringText) }},
+		{name: "SystemId", kind: stringValue, get: func(r *Record) value { return ptrString(r.SystemID) }},
+		{name: "ToStringText", kind: stringValue, get: func(r *Record) value { return ptrString(r.ToStringText) }},
 	}
 	m := make(map[string]property, len(list))
 	for _, p := range list {
@@ -279,6 +281,9 @@ func (s *Server) parseList(q url.Values) (listQuery, *badQuery) {
 			continue
 		}
 		p := props[strings.ToLower(f.prop)]
+		if f.kind == stringFilter && p.text != nil {
+			p.get = p.text
+		}
 		pred, bad := predicate(f, p, v)
 		if bad != nil {
 			return lq, bad
