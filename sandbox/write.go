@@ -14,20 +14,30 @@ type fieldError struct {
 	message   string
 }
 
-// validationBody is the documented 400 answer.
-func validationBody(errs []fieldError) map[string]any {
+// errorEntry is one property error as the API writes it.
+type errorEntry struct {
+	AttemptedValue any    `json:"AttemptedValue"`
+	Message        string `json:"Message"`
+	PropertyName   string `json:"PropertyName"`
+}
+
+// errorAnswer is the documented 400 answer, keys in the documented order.
+type errorAnswer struct {
+	Message       string       `json:"Message"`
+	Value         any          `json:"Value"`
+	Errors        []errorEntry `json:"Errors"`
+	WasSuccessful bool         `json:"WasSuccessful"`
+}
+
+// validationBody is the documented 400 answer for errs.
+func validationBody(errs []fieldError) errorAnswer {
 	lines := make([]string, len(errs))
-	list := make([]map[string]any, len(errs))
+	list := make([]errorEntry, len(errs))
 	for i, e := range errs {
 		lines[i] = e.property + ": " + e.message
-		list[i] = map[string]any{"AttemptedValue": e.attempted, "Message": e.message, "PropertyName": e.property}
+		list[i] = errorEntry{AttemptedValue: e.attempted, Message: e.message, PropertyName: e.property}
 	}
-	return map[string]any{
-		"Message":       strings.Join(lines, "\n"),
-		"Value":         nil,
-		"Errors":        list,
-		"WasSuccessful": false,
-	}
+	return errorAnswer{Message: strings.Join(lines, "\n"), Errors: list}
 }
 
 // writeAnswer is the documented answer of a successful write.
