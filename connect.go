@@ -1,0 +1,255 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"contactbulk/nexudus"
+	"contactbulk/sandbox"
+)
+
+// clientFlags are the flags of commands that talk to Nexudus.
+type clientFlags struct {
+	url         string
+	rate        string // --rate: for import the write rate (default 60/min), for export/doctor the request rate (default 120/min)
+	dailyWrites int    // --daily-writes (only registered when writes)
+	sandbox     bool   // --sandbox: run against an embedded in-process sandbox
+	timeout     time.Duration
+	writes      bool
+}
+
+// Defaults of the connection flags.
+const (
+	defaultWriteRate   = "60/min"
+	defaultRequestRate = "120/min"
+	defaultDailyWrites = 2500
+	defaultTimeout     = 30 * time.Second
+)
+
+// register adds the connection flags to cmd; writes adds the write pacing
+// flags of a command that creates records.
+func (f *clientFlags) register(cmd *cobra.Command, writes bool) {
+	f.writes = writes
+	fs := cmd.Flags()
+	fs.StringVar(&f.url, "url", "", "Nexudus base URL (default $NEXUDUS_URL, else "+nexudus.DefaultBaseURL+")")
+	if writes {
+		fs.StringVar(&f.rate, "rate", defaultWriteRate, "most creates per period, like 60/min, 2/s or 5000/h")
+		fs.IntVar(&f.dailyWrites, "daily-writes", defaultDailyWrites, "most creates in any 24 hours, shared by every run against the same URL")
+	} else {
+		fs.StringVar(&f.rate, "rate", defaultRequestRate, "most requests per period, like 120/min, 2/s or 5000/h")
+	}
+	fs.BoolVar(&f.sandbox, "sandbox", false, "run against an embedded local sandbox instead of Nexudus (its data persists in the cache dir)")
+	fs.DurationVar(&f.timeout, "timeout", defaultTimeout, "give up on one request after this long")
+}
+
+// connection is a client configuration before the client is built: doctor
+// inspects it, connect builds from it.
+type connection struct {
+	cfg    nexudus.Config
+	source string // where the credentials came from, for doctor
+	close  func()
+}
+
+// connect builds the client from flags, environment (a.getenv) and the saved login. With --sandbox it
+// starts an in-process sandbox on a loopback listener whose DataFile lives in a.cacheDir
+// (sandbox.json, 0600), so import --sandbox then export --sandbox see the same records; close stops it and saves.
+// Configuration problems are usageErrorf errors (exit 2) that say how to fix them.
+func (a *app) connect(ctx context.Context, f *clientFlags) (client *nexudus.Client, close func(), err error) {
+	conn, err := a.prepare(ctx, f)
+	if err != nil {
+		return nil, nil, err
+	}
+	if conn.cfg.Token == "" && conn.cfg.Session == nil {
+		conn.close()
+		return nil, nil, usageErrorf("not signed in to %s: run `contactbulk login` or set NEXUDUS_TOKEN", conn.cfg.BaseURL)
+	}
+	client, err = nexudus.New(conn.cfg)
+	if err != nil {
+		conn.close()
+		return nil, nil, usageErrorf("%v", err)
+	}
+	return client, conn.close, nil
+}
+
+// prepare works out the client configuration: URL, pacing, budget file,
+// credentials, or an embedded sandbox. Credentials may be missing.
+func (a *app) prepare(ctx context.Context, f *clientFlags) (*connection, error) {
+	r, err := nexudus.ParseRate(f.rate)
+	if err != nil {
+		return nil, usageErrorf("--rate: %v", err)
+	}
+	if f.timeout <= 0 {
+		return nil, usageErrorf("--timeout %s: must be positive, like 30s", f.timeout)
+	}
+	if f.writes && f.dailyWrites <= 0 {
+		return nil, usageErrorf("--daily-writes %d: must be a positive number of creates", f.dailyWrites)
+	}
+	logf := a.logger()
+	cfg := nexudus.Config{Timeout: f.timeout, Logf: logf}
+	if f.writes {
+		cfg.WriteRate = r
+		cfg.DailyWrites = f.dailyWrites
+	} else {
+		cfg.Rate = r
+		cfg.DailyWrites = -1 // reads and doctor never write
+	}
+	conn := &connection{close: func() {}}
+	if f.sandbox {
+		if f.url != "" {
+			return nil, usageErrorf("--sandbox and --url: choose one")
+		}
+		url, token, stop, err := a.startSandbox(ctx)
+		if err != nil {
+			return nil, err
+		}
+		cfg.BaseURL, cfg.Token = url, token
+		conn.source = "embedded sandbox"
+		conn.close = stop
+		if f.writes {
+			cfg.BudgetFile = filepath.Join(a.cacheDir, "sandbox-writes.json")
+		}
+		conn.cfg = cfg
+		return conn, nil
+	}
+
+	cfg.BaseURL = f.url
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = strings.TrimSpace(a.getenv("NEXUDUS_URL"))
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = nexudus.DefaultBaseURL
+	}
+	u, err := nexudus.ValidateBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, usageErrorf("%v (set --url or NEXUDUS_URL)", err)
+	}
+	cfg.BaseURL = u.String()
+	if f.writes {
+		if dir := a.stateDir(); dir != "" {
+			cfg.BudgetFile = nexudus.BudgetPath(dir, cfg.BaseURL)
+		}
+	}
+	if err := a.credentials(&cfg, &conn.source); err != nil {
+		return nil, err
+	}
+	conn.cfg = cfg
+	return conn, nil
+}
+
+// stateDir is where the write budget persists: the cache dir, else the
+// config dir.
+func (a *app) stateDir() string {
+	if a.cacheDir != "" {
+		return a.cacheDir
+	}
+	return a.configDir
+}
+
+// credentials fills cfg's credentials, in order: NEXUDUS_TOKEN,
+// NEXUDUS_TOKEN_FILE, the login saved for cfg.BaseURL. None is not an
+// error here; connect refuses it, doctor reports it.
+func (a *app) credentials(cfg *nexudus.Config, source *string) error {
+	if t := strings.TrimSpace(a.getenv("NEXUDUS_TOKEN")); t != "" {
+		cfg.Token, *source = t, "NEXUDUS_TOKEN"
+		return nil
+	}
+	if path := strings.TrimSpace(a.getenv("NEXUDUS_TOKEN_FILE")); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return usageErrorf("NEXUDUS_TOKEN_FILE: cannot read %s (%v): point it at a file holding only the token", path, unwrapPath(err))
+		}
+		t := strings.TrimSpace(string(b))
+		if t == "" || strings.ContainsAny(t, " \t\r\n") {
+			return usageErrorf("NEXUDUS_TOKEN_FILE: %s must hold the token alone on one line", path)
+		}
+		cfg.Token, *source = t, "NEXUDUS_TOKEN_FILE"
+		return nil
+	}
+	store := nexudus.SessionStore{Dir: a.configDir}
+	sess, err := store.Load(cfg.BaseURL)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	if sess != nil {
+		base := cfg.BaseURL
+		cfg.Session = sess
+		cfg.SaveSession = func(s nexudus.Session) error { return store.Save(base, s) }
+		*source = "saved login (" + sess.ClientID + ")"
+	}
+	return nil
+}
+
+// unwrapPath drops the path an *os.PathError repeats.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// logger returns a Logf that writes one line per note to a.stderr, safe
+// for concurrent use.
+func (a *app) logger() func(format string, args ...any) {
+	var mu sync.Mutex
+	w := a.stderr
+	return func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(w, "contactbulk: "+format+"\n", args...)
+	}
+}
+
+// startSandbox runs an embedded sandbox on a loopback port, its records
+// kept in a.cacheDir/sandbox.json; stop shuts it down and saves.
+func (a *app) startSandbox(ctx context.Context) (url, token string, stop func(), err error) {
+	if a.cacheDir == "" {
+		return "", "", nil, usageErrorf("--sandbox: no cache directory to keep its data in (set XDG_CACHE_HOME or HOME)")
+	}
+	if err := os.MkdirAll(a.cacheDir, 0o700); err != nil {
+		return "", "", nil, usageErrorf("--sandbox: cannot create %s: %v", a.cacheDir, unwrapPath(err))
+	}
+	srv, err := sandbox.New(sandbox.Config{DataFile: filepath.Join(a.cacheDir, "sandbox.json")})
+	if err != nil {
+		return "", "", nil, usageErrorf("--sandbox: %v (remove the file to start afresh)", err)
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		srv.Close()
+		return "", "", nil, usageErrorf("--sandbox: cannot listen on loopback: %v", err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		hs.Serve(ln)
+	}()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if hs.Shutdown(sctx) != nil {
+				hs.Close()
+			}
+			<-done
+			if err := srv.Close(); err != nil {
+				fmt.Fprintf(a.stderr, "contactbulk: sandbox: saving its data: %v\n", err)
+			}
+		})
+	}
+	return "http://" + ln.Addr().String(), srv.Token(), stop, nil
+}

@@ -1,0 +1,115 @@
+package nexudus
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// budgetWindow is the span the daily write budget counts over.
+const budgetWindow = 24 * time.Hour
+
+// budget counts writes in a rolling 24-hour window, persisted in a small
+// file so that separate runs against the same space share it.
+type budget struct {
+	limit int    // <= 0: no budget
+	path  string // "" keeps the count in memory
+	now   func() time.Time
+
+	mu     sync.Mutex
+	writes []time.Time // in memory when path is ""
+}
+
+// BudgetPath returns the file, under dir, that holds the write count for
+// baseURL.
+func BudgetPath(dir, baseURL string) string {
+	return filepath.Join(dir, "writes-"+keyOf(baseURL)+".json")
+}
+
+// budgetFile is the persisted form.
+type budgetFile struct {
+	Writes []time.Time `json:"writes"`
+}
+
+// reserve counts one write now, or returns a *BudgetError when the window
+// already holds limit writes.
+func (b *budget) reserve() error {
+	if b.limit <= 0 {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	writes, err := b.load()
+	if err != nil {
+		return err
+	}
+	now := b.now()
+	kept := writes[:0]
+	for _, w := range writes {
+		if now.Sub(w) < budgetWindow {
+			kept = append(kept, w)
+		}
+	}
+	if len(kept) >= b.limit {
+		// The oldest writes leave the window first.
+		return &BudgetError{Limit: b.limit, ResumeAt: kept[len(kept)-b.limit].Add(budgetWindow)}
+	}
+	kept = append(kept, now)
+	return b.store(kept)
+}
+
+// used returns how many writes the current window holds.
+func (b *budget) used() (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	writes, err := b.load()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, w := range writes {
+		if b.now().Sub(w) < budgetWindow {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (b *budget) load() ([]time.Time, error) {
+	if b.path == "" {
+		return b.writes, nil
+	}
+	raw, err := os.ReadFile(b.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read write budget: %w", err)
+	}
+	var f budgetFile
+	if err := json.Unmarshal(raw, &f); err != nil {
+		// A damaged count is rebuilt from now on rather than stopping work.
+		return nil, nil
+	}
+	return f.Writes, nil
+}
+
+func (b *budget) store(writes []time.Time) error {
+	if b.path == "" {
+		b.writes = writes
+		return nil
+	}
+	raw, err := json.Marshal(budgetFile{Writes: writes})
+	if err != nil {
+		return fmt.Errorf("save write budget: %w", err)
+	}
+	if err := writePrivate(b.path, raw); err != nil {
+		return fmt.Errorf("save write budget: %w", err)
+	}
+	return nil
+}
