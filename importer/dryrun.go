@@ -1,0 +1,98 @@
+package importer
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// DryRun validates every row with no network, writes a readable report to
+// report (notes, each problem as `row 14, DateOfBirth: "31/02/1990" is not
+// a date`, counts), and the annotated results file when results != "": valid
+// rows are pending (nothing was sent), rows a prior results file marks
+// created or exists keep that status. It returns an error only when the
+// input cannot be read on, the results file cannot be written, or ctx is
+// cancelled (wrapping ctx.Err()); the Summary is valid either way.
+func DryRun(ctx context.Context, in *Input, results string, report io.Writer) (Summary, error) {
+	start := time.Now()
+	sum := Summary{DryRun: true}
+	src, err := in.Rows()
+	if err != nil {
+		return sum, err
+	}
+	defer src.Close()
+	out := bufio.NewWriterSize(report, 32<<10)
+	defer out.Flush()
+	for _, n := range src.Notes() {
+		fmt.Fprintf(out, "note: %s\n", n)
+	}
+	var w *ResultsWriter
+	if results != "" {
+		if w, err = CreateResults(results, src.Columns()); err != nil {
+			return sum, err
+		}
+		defer func() {
+			if w != nil {
+				w.Abort()
+			}
+		}()
+	}
+	var msg strings.Builder
+	for {
+		if sum.Rows%4096 == 0 && ctx.Err() != nil {
+			sum.Stopped = "interrupted"
+			sum.Elapsed = time.Since(start)
+			return sum, fmt.Errorf("dry run interrupted: %w", ctx.Err())
+		}
+		row, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			sum.Elapsed = time.Since(start)
+			return sum, err
+		}
+		sum.Rows++
+		status, id, text := Pending, int64(0), ""
+		switch {
+		case !row.Valid():
+			sum.Invalid++
+			status = Invalid
+			msg.Reset()
+			for i, p := range row.Problems {
+				fmt.Fprintf(out, "row %d, %s\n", row.Line, p)
+				if i > 0 {
+					msg.WriteString("; ")
+				}
+				msg.WriteString(p.String())
+			}
+			text = msg.String()
+		case row.Prior == Created || row.Prior == Exists:
+			sum.Skipped++
+			status, id = row.Prior, row.PriorID
+		default:
+			sum.Valid++
+			text = "valid; not sent (dry run)"
+		}
+		if w != nil {
+			if err := w.Write(row.Line, status, id, text, row.Cells); err != nil {
+				sum.Elapsed = time.Since(start)
+				return sum, err
+			}
+		}
+	}
+	if w != nil {
+		err := w.Commit()
+		w = nil
+		if err != nil {
+			sum.Elapsed = time.Since(start)
+			return sum, err
+		}
+		sum.Results = results
+	}
+	sum.Elapsed = time.Since(start)
+	return sum, nil
+}

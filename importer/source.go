@@ -1,0 +1,298 @@
+package importer
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/gocarina/gocsv"
+
+	"contactbulk/mapping"
+)
+
+// Status is what happened to a row, as the results file says it.
+type Status string
+
+// The statuses of the results file.
+const (
+	Created Status = "created" // created by an import
+	Exists  Status = "exists"  // found in the space already (--skip-existing)
+	Invalid Status = "invalid" // refused by validation; never sent
+	Failed  Status = "failed"  // refused by the API
+	Pending Status = "pending" // not done yet: a re-run continues with it
+)
+
+// Problem is one problem of a row: the API field (or the sheet's column
+// when unmapped) and what is wrong.
+type Problem = mapping.Problem
+
+// Row is one data row: what the sheet said, the contact it maps to, and
+// every problem found.
+type Row struct {
+	Line     int             // spreadsheet row number; the header is row 1
+	Cells    []string        // the input's own cells, as read (results columns stripped)
+	Contact  mapping.Contact // meaningful only when Valid()
+	Problems []Problem       // every problem of the row
+	Prior    Status          // when the input is a results file: its status column ("" otherwise)
+	PriorID  int64           // and its id column
+}
+
+// Valid reports whether the row has no problem.
+func (r *Row) Valid() bool { return len(r.Problems) == 0 }
+
+// resultsColumns are the columns a results file puts before the input's.
+var resultsColumns = [4]string{"row", "status", "id", "error"}
+
+// Source yields the data rows of one pass, in order, in constant memory.
+type Source struct {
+	in      *Input
+	rd      gocsv.CSVReader // the file's records, header first
+	closers []io.Closer
+	columns []string
+	results bool // the input is a results file: strip its four columns
+	layout  *mapping.Layout
+	notes   []string
+	line    int
+	lastEnd int // the file line the previous record ended on (CSV)
+	dob     int // xlsx: the cell index of DateOfBirth, -1 if none
+	xlsx    bool
+	seed    maphash.Seed
+	seen    map[uint64]int32 // duplicate key -> first row
+	keyBuf  []byte
+}
+
+// Rows starts a fresh pass over the input from its first data row. Its
+// errors satisfy errors.Is(err, ErrInput).
+func (in *Input) Rows() (*Source, error) {
+	s := &Source{in: in, dob: -1, seed: maphash.MakeSeed(), seen: make(map[uint64]int32)}
+	if in.xlsx {
+		if err := s.openXLSX(); err != nil {
+			return nil, err
+		}
+	} else if err := s.openCSV(); err != nil {
+		return nil, err
+	}
+	if err := s.readHeader(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Source) openCSV() error {
+	f, err := os.Open(s.in.path)
+	if err != nil {
+		return badInput("read %s: %w", s.in.name, err)
+	}
+	s.closers = append(s.closers, f)
+	cr := csv.NewReader(decode(f, s.in.enc))
+	cr.Comma = s.in.delim
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	cr.LazyQuotes = false
+	s.rd = cr
+	return nil
+}
+
+// readHeader reads the first non-blank record and maps it.
+func (s *Source) readHeader() error {
+	for {
+		rec, err := s.read()
+		if err == io.EOF {
+			return badInput("%s is empty: it needs a header row and at least one data row", s.in.name)
+		}
+		if err != nil {
+			return err
+		}
+		if blank(rec) {
+			continue
+		}
+		header := make([]string, len(rec))
+		for i, h := range rec {
+			header[i] = strings.TrimSpace(mapping.Unquote(h))
+		}
+		if len(header) >= 4 {
+			s.results = true
+			for i, c := range resultsColumns {
+				if !strings.EqualFold(header[i], c) {
+					s.results = false
+				}
+			}
+		}
+		if s.results {
+			header = header[4:]
+			s.notes = append(s.notes, "reading a results file: rows already created or existing are skipped")
+		}
+		s.columns = header
+		s.layout, err = mapping.NewLayout(header, s.in.opt.Mapping, s.in.order, s.in.today)
+		if err != nil {
+			return badInput("%s: %w", s.in.name, err)
+		}
+		s.notes = append(s.notes, s.layout.Notes()...)
+		if s.in.enc != encUTF8 {
+			s.notes = append(s.notes, "read as "+s.in.enc.String()+" text")
+		}
+		s.dob = s.layout.Column(mapping.FieldDateOfBirth)
+		return nil
+	}
+}
+
+// read returns the next record and advances the row number.
+func (s *Source) read() ([]string, error) {
+	rec, err := s.rd.Read()
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return nil, badInput("read %s: row %d: %w (fix the quoting in that row)", s.in.name, s.line+1, pe.Err)
+		}
+		if err == io.EOF {
+			return nil, err
+		}
+		return nil, badInput("read %s: %w", s.in.name, err)
+	}
+	if cr, ok := s.rd.(*csv.Reader); ok {
+		// A spreadsheet shows a blank line as an empty row, and a quoted
+		// cell's newlines inside one row: count rows as it does.
+		start, _ := cr.FieldPos(0)
+		end, _ := cr.FieldPos(len(rec) - 1)
+		end += strings.Count(rec[len(rec)-1], "\n")
+		if s.lastEnd == 0 {
+			s.line = start
+		} else {
+			s.line += 1 + max(0, start-s.lastEnd-1)
+		}
+		s.lastEnd = end
+	} else {
+		s.line++
+	}
+	return rec, nil
+}
+
+func blank(rec []string) bool {
+	for _, c := range rec {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// Columns returns the input's own header cells, without a results file's
+// row/status/id/error columns.
+func (s *Source) Columns() []string { return s.columns }
+
+// Notes returns what the header says once: ignored columns, read-only
+// export fields ignored, the encoding read.
+func (s *Source) Notes() []string { return s.notes }
+
+// Next returns the next data row, or io.EOF after the last. Rows with every
+// cell blank are skipped. Its errors (a file that cannot be read on)
+// satisfy errors.Is(err, ErrInput).
+func (s *Source) Next() (*Row, error) {
+	for {
+		rec, err := s.read()
+		if err != nil {
+			return nil, err
+		}
+		if blank(rec) {
+			continue
+		}
+		return s.row(rec), nil
+	}
+}
+
+// row maps and checks one record.
+func (s *Source) row(rec []string) *Row {
+	r := &Row{Line: s.line}
+	if s.results && len(rec) >= 4 {
+		switch st := Status(strings.ToLower(strings.TrimSpace(rec[1]))); st {
+		case Created, Exists, Invalid, Failed, Pending:
+			r.Prior = st
+		}
+		r.PriorID, _ = strconv.ParseInt(strings.TrimSpace(rec[2]), 10, 64)
+		rec = rec[4:]
+	}
+	width := len(s.columns)
+	cells := make([]string, len(rec), max(len(rec), width))
+	copy(cells, rec)
+	if s.xlsx {
+		// Spreadsheets drop trailing empty cells: pad them back.
+		for len(cells) < width {
+			cells = append(cells, "")
+		}
+		if s.dob >= 0 && s.dob < len(cells) {
+			cells[s.dob] = serialDate(cells[s.dob])
+		}
+	}
+	r.Cells = cells
+	if len(cells) != width && !(s.xlsx && blank(cells[width:])) {
+		r.Problems = append(r.Problems, Problem{Message: fmt.Sprintf("row has %d cells but the header has %d; check the delimiters and quotes in this row", len(cells), width)})
+	}
+	r.Contact, r.Problems = s.layout.Contact(cells, r.Problems)
+	s.checkRepeat(r)
+	return r
+}
+
+// checkRepeat flags a row with the contract, name and type of an earlier
+// row. It keeps a hash of each row, not the rows.
+func (s *Source) checkRepeat(r *Row) {
+	c := &r.Contact
+	if c.CoworkerContractID == 0 || c.FullName == "" {
+		return
+	}
+	for _, p := range r.Problems {
+		if p.Column == "ContractContactType" {
+			return
+		}
+	}
+	b := s.keyBuf[:0]
+	b = strconv.AppendInt(b, c.CoworkerContractID, 10)
+	b = append(b, 0, byte('0'+c.ContractContactType), 0)
+	b = foldKey(b, c.FullName)
+	s.keyBuf = b
+	h := maphash.Bytes(s.seed, b)
+	if first, ok := s.seen[h]; ok {
+		r.Problems = append(r.Problems, Problem{Message: fmt.Sprintf("repeats row %d (same contract, name and type)", first)})
+		return
+	}
+	s.seen[h] = int32(r.Line)
+}
+
+// foldKey appends name lowered with runs of spaces made one.
+func foldKey(b []byte, name string) []byte {
+	space := false
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c >= 0x80 {
+			return append(b, strings.Join(strings.Fields(strings.ToLower(name)), " ")...)
+		}
+		switch {
+		case c == ' ' || c == '\t':
+			space = true
+			continue
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		if space {
+			b = append(b, ' ')
+			space = false
+		}
+		b = append(b, c)
+	}
+	return b
+}
+
+// Close ends the pass.
+func (s *Source) Close() error {
+	var errs []error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		errs = append(errs, s.closers[i].Close())
+	}
+	s.closers = nil
+	return errors.Join(errs...)
+}

@@ -1,0 +1,196 @@
+package mapping
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Mapping says which sheet column holds which field, beyond the headers
+// matched by name, and which fields take one value for every row.
+//
+// A mapping file is YAML or JSON (chosen by the .yaml/.yml/.json extension,
+// else by content) with two optional sections:
+//
+//	columns:                      # sheet column header -> API field name
+//	  Member: FullName
+//	  "Agreement no.": CoworkerContractId
+//	constants:                    # API field name -> value for every row
+//	  ContractContactType: NominatedRecipient
+//	  CountryId: 826
+//
+// Field names are matched like headers (case, spaces, underscores and
+// hyphens ignored; "DOB", "Postal Code" and the other aliases accepted).
+// The same can be said with the import flags --map "Column=Field" and
+// --set Field=Value, both repeatable; they add to the file's entries.
+type Mapping struct {
+	Columns   map[string]string `json:"columns" yaml:"columns"`     // sheet column header -> field
+	Constants map[string]string `json:"constants" yaml:"constants"` // field -> value for every row
+}
+
+// fileMapping is a mapping file as decoded: constants may be numbers.
+type fileMapping struct {
+	Columns   map[string]string `json:"columns" yaml:"columns"`
+	Constants map[string]any    `json:"constants" yaml:"constants"`
+}
+
+// Load reads a mapping file (YAML or JSON) and checks its field names.
+func Load(path string) (Mapping, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Mapping{}, fmt.Errorf("read mapping: %w", err)
+	}
+	format := ""
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".json":
+		format = "json"
+	case ".yaml", ".yml":
+		format = "yaml"
+	}
+	m, err := Parse(data, format)
+	if err != nil {
+		return Mapping{}, fmt.Errorf("mapping %s: %w", filepath.Base(path), err)
+	}
+	return m, nil
+}
+
+// Parse decodes a mapping from YAML or JSON (format "yaml", "json", or ""
+// to tell by content) and checks its field names.
+func Parse(data []byte, format string) (Mapping, error) {
+	if format == "" {
+		format = "yaml"
+		if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' {
+			format = "json"
+		}
+	}
+	var fm fileMapping
+	switch format {
+	case "json":
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		dec.UseNumber()
+		if err := dec.Decode(&fm); err != nil {
+			return Mapping{}, fmt.Errorf("not valid JSON: %w", err)
+		}
+	default:
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&fm); err != nil && err.Error() != "EOF" {
+			return Mapping{}, fmt.Errorf("not valid YAML: %w", err)
+		}
+	}
+	m := Mapping{Columns: fm.Columns, Constants: make(map[string]string, len(fm.Constants))}
+	for k, v := range fm.Constants {
+		s, err := scalar(v)
+		if err != nil {
+			return Mapping{}, fmt.Errorf("constant %s: %w", k, err)
+		}
+		m.Constants[k] = s
+	}
+	return m.normalized()
+}
+
+// scalar renders a decoded constant as the text a cell would hold.
+func scalar(v any) (string, error) {
+	switch v := v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return v, nil
+	case json.Number:
+		return v.String(), nil
+	case int:
+		return strconv.Itoa(v), nil
+	case int64:
+		return strconv.FormatInt(v, 10), nil
+	case uint64:
+		return strconv.FormatUint(v, 10), nil
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64), nil
+	case bool:
+		return strconv.FormatBool(v), nil
+	}
+	return "", fmt.Errorf("must be a single value, not %T", v)
+}
+
+// AddColumn adds a --map "Column Name=Field" entry.
+func (m *Mapping) AddColumn(spec string) error {
+	i := strings.LastIndexByte(spec, '=')
+	if i <= 0 || strings.TrimSpace(spec[:i]) == "" || strings.TrimSpace(spec[i+1:]) == "" {
+		return fmt.Errorf("--map %q: want \"Column Name=Field\"", spec)
+	}
+	column, field := strings.TrimSpace(spec[:i]), strings.TrimSpace(spec[i+1:])
+	canon, err := canonical(field)
+	if err != nil {
+		return fmt.Errorf("--map %q: %w", spec, err)
+	}
+	if m.Columns == nil {
+		m.Columns = make(map[string]string)
+	}
+	m.Columns[column] = canon
+	return nil
+}
+
+// AddConstant adds a --set Field=Value entry.
+func (m *Mapping) AddConstant(spec string) error {
+	i := strings.IndexByte(spec, '=')
+	if i <= 0 || strings.TrimSpace(spec[:i]) == "" {
+		return fmt.Errorf("--set %q: want Field=Value", spec)
+	}
+	canon, err := canonical(strings.TrimSpace(spec[:i]))
+	if err != nil {
+		return fmt.Errorf("--set %q: %w", spec, err)
+	}
+	if m.Constants == nil {
+		m.Constants = make(map[string]string)
+	}
+	m.Constants[canon] = strings.TrimSpace(spec[i+1:])
+	return nil
+}
+
+// normalized returns m with every field name in the API's spelling, or an
+// error naming the closest field for a name that is not one.
+func (m Mapping) normalized() (Mapping, error) {
+	out := Mapping{Columns: make(map[string]string, len(m.Columns)), Constants: make(map[string]string, len(m.Constants))}
+	for _, col := range sortedKeys(m.Columns) {
+		canon, err := canonical(m.Columns[col])
+		if err != nil {
+			return Mapping{}, fmt.Errorf("column %q: %w", col, err)
+		}
+		out.Columns[col] = canon
+	}
+	for _, field := range sortedKeys(m.Constants) {
+		canon, err := canonical(field)
+		if err != nil {
+			return Mapping{}, fmt.Errorf("constant: %w", err)
+		}
+		out.Constants[canon] = m.Constants[field]
+	}
+	return out, nil
+}
+
+// canonical returns the API name of a field name, or an error naming the
+// closest one.
+func canonical(name string) (string, error) {
+	i, ok := LookupField(name)
+	if !ok {
+		return "", fmt.Errorf("%q is not a ContractContact field (did you mean %s?)", name, Closest(name))
+	}
+	return FieldName(i), nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
