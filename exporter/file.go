@@ -1,0 +1,101 @@
+package exporter
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// File is an output file written under a temporary name beside its final
+// path (.NAME.tmp-*, mode 0600) and renamed into place only by Commit, so
+// that readers never see a partial file and a failed run leaves the
+// previous one untouched.
+type File struct {
+	f         *os.File
+	path, tmp string
+	done      bool
+}
+
+// CreateFile starts writing path. It returns an error when the folder does
+// not exist or is not writable, or when path is a folder.
+func CreateFile(path string) (*File, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("%s is a folder", path)
+	}
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", path, err)
+	}
+	// CreateTemp makes 0600 files already; say so explicitly, whatever the umask.
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, fmt.Errorf("create %s: %w", path, err)
+	}
+	return &File{f: f, path: path, tmp: f.Name()}, nil
+}
+
+// Write writes to the temporary file.
+func (f *File) Write(p []byte) (int, error) { return f.f.Write(p) }
+
+// TempName returns the temporary file's path.
+func (f *File) TempName() string { return f.tmp }
+
+// Commit flushes the file to disk and renames it into place, then syncs the
+// folder so the rename survives a crash. It returns an error, and removes
+// the temporary file, when any step fails.
+func (f *File) Commit() error {
+	if f.done {
+		return errors.New("file already closed")
+	}
+	f.done = true
+	err := f.f.Sync()
+	if cerr := f.f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.tmp, f.path)
+	}
+	if err != nil {
+		os.Remove(f.tmp)
+		return fmt.Errorf("write %s: %w", f.path, err)
+	}
+	if d, err := os.Open(filepath.Dir(f.path)); err == nil {
+		err = d.Sync()
+		d.Close()
+		if err != nil {
+			return fmt.Errorf("sync folder of %s: %w", f.path, err)
+		}
+	}
+	return nil
+}
+
+// Abort closes and removes the temporary file, leaving any previous file at
+// the final path untouched. It is a no-op after Commit.
+func (f *File) Abort() {
+	if f.done {
+		return
+	}
+	f.done = true
+	f.f.Close()
+	os.Remove(f.tmp)
+}
+
+// WriteFileAtomic writes data to path through a File: 0600, complete or not
+// at all.
+func WriteFileAtomic(path string, data []byte) error {
+	f, err := CreateFile(path)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Abort()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return f.Commit()
+}

@@ -1,0 +1,207 @@
+package exporter
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"contactbulk/nexudus"
+	"contactbulk/sandbox"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// httpAPI reads the sandbox over real HTTP with the documented requests. The
+// exporter's tests use it rather than the full client so that they exercise
+// the exporter alone; cmd_export_test.go runs the exporter with the client.
+type httpAPI struct {
+	base, token string
+	hc          *http.Client
+}
+
+func (a *httpAPI) get(ctx context.Context, q url.Values, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.base+"/api/billing/contractcontacts?"+q.Encode(), nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+a.token)
+	resp, err := a.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return &nexudus.APIError{Status: resp.StatusCode}
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+func (a *httpAPI) List(ctx context.Context, opt nexudus.ListOptions) (*nexudus.Page, error) {
+	q := url.Values{}
+	for k, v := range opt.Filters {
+		q[k] = v
+	}
+	q.Set("page", strconv.Itoa(opt.Page))
+	q.Set("size", strconv.Itoa(opt.Size))
+	if opt.OrderBy != "" {
+		q.Set("orderBy", opt.OrderBy)
+	}
+	if opt.Dir != nil {
+		q.Set("dir", strconv.Itoa(*opt.Dir))
+	}
+	var pg nexudus.Page
+	if err := a.get(ctx, q, &pg); err != nil {
+		return nil, err
+	}
+	return &pg, nil
+}
+
+func (a *httpAPI) Get(ctx context.Context, ids []int64) ([]nexudus.Record, error) {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	var recs []nexudus.Record
+	err := a.get(ctx, url.Values{"id": {"[" + strings.Join(parts, ",") + "]"}}, &recs)
+	return recs, err
+}
+
+// hookAPI calls before ahead of every listing request, to change the data
+// between page requests.
+type hookAPI struct {
+	API
+	mu     sync.Mutex
+	n      int
+	before func(n int)
+	gets   int
+	hookMu sync.Mutex // runs before one call at a time
+}
+
+func (h *hookAPI) List(ctx context.Context, opt nexudus.ListOptions) (*nexudus.Page, error) {
+	h.mu.Lock()
+	h.n++
+	n := h.n
+	h.mu.Unlock()
+	if h.before != nil {
+		h.hookMu.Lock()
+		h.before(n)
+		h.hookMu.Unlock()
+	}
+	return h.API.List(ctx, opt)
+}
+
+func (h *hookAPI) Get(ctx context.Context, ids []int64) ([]nexudus.Record, error) {
+	h.mu.Lock()
+	h.gets++
+	h.mu.Unlock()
+	return h.API.Get(ctx, ids)
+}
+
+// start runs a sandbox without limits at a fixed clock and returns it with
+// an API reading it.
+func start(t *testing.T, cfg sandbox.Config) (*sandbox.Server, *httpAPI) {
+	t.Helper()
+	cfg.Token = "test-token"
+	cfg.Limits = sandbox.Limits{Off: true}
+	if cfg.Now == nil {
+		fixed := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+		cfg.Now = func() time.Time { return fixed }
+	}
+	srv, err := sandbox.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	return srv, &httpAPI{base: ts.URL, token: cfg.Token, hc: ts.Client()}
+}
+
+// readCSV parses an export, dropping a leading BOM.
+func readCSV(t *testing.T, data []byte) [][]string {
+	t.Helper()
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+	rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil {
+		t.Fatalf("export is not valid CSV: %v", err)
+	}
+	return rows
+}
+
+// idsOf returns the Id column of an export with every column.
+func idsOf(t *testing.T, rows [][]string) []int64 {
+	t.Helper()
+	col := -1
+	for i, h := range rows[0] {
+		if h == "Id" {
+			col = i
+		}
+	}
+	if col < 0 {
+		t.Fatalf("no Id column in %v", rows[0])
+	}
+	var ids []int64
+	for _, r := range rows[1:] {
+		id, err := strconv.ParseInt(r[col], 10, 64)
+		if err != nil {
+			t.Fatalf("Id %q: %v", r[col], err)
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// golden compares got with testdata/name, or rewrites it with -update, and
+// names the first row and column that differ.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if bytes.Equal(got, want) {
+		return
+	}
+	g, w := readCSV(t, got), readCSV(t, want)
+	for i := 0; i < max(len(g), len(w)); i++ {
+		if i >= len(g) || i >= len(w) {
+			t.Fatalf("%s: %d rows, want %d", name, len(g), len(w))
+		}
+		for j := 0; j < max(len(g[i]), len(w[i])); j++ {
+			var gv, wv string
+			if j < len(g[i]) {
+				gv = g[i][j]
+			}
+			if j < len(w[i]) {
+				wv = w[i][j]
+			}
+			if gv != wv {
+				t.Fatalf("%s: row %d column %d (%s): got %q, want %q", name, i, j+1, w[0][min(j, len(w[0])-1)], gv, wv)
+			}
+		}
+	}
+	t.Fatalf("%s: bytes differ (BOM or line endings): got %q..., want %q...", name, got[:min(len(got), 20)], want[:min(len(want), 20)])
+}
+
+func ptr[T any](v T) *T { return &v }
+
+var _ = fmt.Sprint
