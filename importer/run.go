@@ -1,0 +1,504 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"contactbulk/mapping"
+	"contactbulk/nexudus"
+)
+
+// API is what an import needs from the Nexudus client (*nexudus.Client satisfies it).
+type API interface {
+	Create(ctx context.Context, c mapping.Contact) (int64, error)
+	List(ctx context.Context, opt nexudus.ListOptions) (*nexudus.Page, error)
+}
+
+// Options configures Run.
+type Options struct {
+	Results      string          // results file path (the journal lives beside it); "" means DefaultResultsPath
+	Concurrency  int             // workers, default 4
+	SkipInvalid  bool            // import the valid rows even when some are invalid
+	SkipExisting bool            // check every row against the space first (status exists)
+	Abandon      context.Context // cancelled on a second Ctrl-C: abandon requests in flight; nil means never
+	Progress     io.Writer       // stderr; nil means no progress
+	Terminal     bool            // Progress is a terminal: show a progress bar, else a log line every few seconds
+	Rate         float64         // expected creates per second, for the ETA (the client's write pacing)
+
+	ambiguousWait time.Duration // pause before checking a create of unknown outcome; 0 means a second
+	logEvery      time.Duration // interval of progress log lines; 0 means 5 s
+}
+
+// maxAmbiguous bounds how many times one row is sent after creates of
+// unknown outcome that, checked, had not stored it.
+const maxAmbiguous = 3
+
+// Run validates the whole input, then creates one contact per valid row exactly once, journaled so that
+// re-running continues where a crash, kill, interrupt or budget stop left off. Row failures are results,
+// not errors; Run returns an error only when going on is pointless (credentials refused, results file or
+// journal not writable, a journal of another input (ErrJournalMismatch), the daily write budget spent
+// (*nexudus.BudgetError), interrupt -> an error satisfying errors.Is(err, context.Canceled)).
+// The Summary is valid either way.
+func Run(ctx context.Context, in *Input, api API, opt Options) (Summary, error) {
+	start := time.Now()
+	if opt.Concurrency <= 0 {
+		opt.Concurrency = 4
+	}
+	if opt.Results == "" {
+		opt.Results = DefaultResultsPath(in.Name())
+	}
+	if opt.Abandon == nil {
+		opt.Abandon = context.WithoutCancel(ctx)
+	}
+	if opt.Progress == nil {
+		opt.Progress = io.Discard
+	}
+	if opt.ambiguousWait == 0 {
+		opt.ambiguousWait = time.Second
+	}
+	if opt.logEvery == 0 {
+		opt.logEvery = 5 * time.Second
+	}
+	sum := Summary{Results: opt.Results}
+	j, err := openJournal(JournalPath(opt.Results), in.Name())
+	if err != nil {
+		sum.Results = ""
+		sum.Elapsed = time.Since(start)
+		return sum, err
+	}
+	defer j.close()
+	r := &runner{in: in, api: api, opt: opt, j: j, notes: make(map[string]string), cleared: make(map[string]bool)}
+	runErr := r.run(ctx)
+	if ctx.Err() != nil && r.stopped == "" {
+		r.stopped = "interrupted"
+	}
+	sum.Stopped = r.stopped
+	if errors.Is(runErr, ErrJournalMismatch) {
+		// The results file beside the journal is another input's: keep it.
+		sum.Results = ""
+		sum.Elapsed = time.Since(start)
+		return sum, runErr
+	}
+	if err := r.writeResults(&sum); err != nil {
+		sum.Results = ""
+		if runErr == nil {
+			runErr = err
+		}
+	}
+	sum.Elapsed = time.Since(start)
+	return sum, runErr
+}
+
+// runner is the state of one Run.
+type runner struct {
+	in  *Input
+	api API
+	opt Options
+	j   *journal
+
+	mu      sync.Mutex
+	notes   map[string]string // key -> why the row is still pending, this run
+	cleared map[string]bool   // in-flight rows checked and found absent: create them
+	blocked string            // why no row was created (invalid rows), for pending rows
+	stopped string            // Summary.Stopped
+	budget  *nexudus.BudgetError
+}
+
+// item is one valid row to import.
+type item struct {
+	key     string
+	line    int
+	contact mapping.Contact
+}
+
+// plan is what the validation pass found.
+type plan struct {
+	valid, invalid int
+	todo           int    // valid rows to send
+	matched        int    // valid rows the journal knows
+	inFlight       []item // rows whose earlier create has an unknown outcome
+}
+
+func (r *runner) run(ctx context.Context) error {
+	p, err := r.validate(ctx)
+	if err != nil {
+		return err
+	}
+	if r.j.loadedRows() > 0 && p.valid > 0 && p.matched == 0 && r.j.mattersForResume() {
+		return fmt.Errorf("%w: %s was written for %s and holds none of the rows of %s; choose another --results path, or check the space and delete the journal to start over",
+			ErrJournalMismatch, r.j.path, r.j.input, r.in.Name())
+	}
+	if p.invalid > 0 && !r.opt.SkipInvalid {
+		r.blocked = "not sent: other rows are invalid (fix them, or use --skip-invalid)"
+		r.stopped = fmt.Sprintf("%d invalid rows: nothing was created; fix them, or use --skip-invalid to import the valid rows", p.invalid)
+		return nil
+	}
+	if err := r.reconcile(ctx, p.inFlight); err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("import interrupted; run the same command again to continue: %w", ctx.Err())
+	}
+	return r.create(ctx, p.todo)
+}
+
+// validate reads the whole input once: counts valid and invalid rows and
+// finds what the journal already knows.
+func (r *runner) validate(ctx context.Context) (plan, error) {
+	var p plan
+	err := r.eachRow(func(row *Row, key string) error {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("import interrupted; run the same command again to continue: %w", err)
+		}
+		if !row.Valid() {
+			p.invalid++
+			return nil
+		}
+		p.valid++
+		e, known := r.j.lookup(key)
+		if known {
+			p.matched++
+		}
+		switch {
+		case row.Prior == Created || row.Prior == Exists:
+		case known && e.State == stateDone:
+		case known && e.State == stateInFlight:
+			p.inFlight = append(p.inFlight, item{key: key, line: row.Line, contact: row.Contact})
+			p.todo++
+		default:
+			p.todo++
+		}
+		return nil
+	})
+	return p, err
+}
+
+// eachRow calls fn for every data row of a fresh pass with the row's
+// content key ("" for invalid rows).
+func (r *runner) eachRow(fn func(row *Row, key string) error) error {
+	src, err := r.in.Rows()
+	if err != nil {
+		return fmt.Errorf("read %s: %w", r.in.Name(), err)
+	}
+	defer src.Close()
+	k := newKeyer()
+	for {
+		row, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read %s: %w", r.in.Name(), err)
+		}
+		key := ""
+		if row.Valid() {
+			key = k.key(row.Contact)
+		}
+		if err := fn(row, key); err != nil {
+			return err
+		}
+	}
+}
+
+// reconcile settles, before anything else, every row whose create an
+// earlier run began without learning the outcome: created with the Id found,
+// or cleared to be created.
+func (r *runner) reconcile(ctx context.Context, rows []item) error {
+	for _, it := range rows {
+		if ctx.Err() != nil {
+			return nil
+		}
+		ids, err := findExisting(ctx, r.api, it.contact)
+		if err != nil {
+			if nexudus.IsUnauthorized(err) {
+				return err
+			}
+			if ctx.Err() != nil {
+				return nil
+			}
+			r.note(it.key, fmt.Sprintf("an earlier create had an unknown outcome and checking failed (%s); run again to check", errText(err)))
+			continue
+		}
+		if id, n := pickUnclaimed(r.j, it.key, ids); n > 0 {
+			if err := r.j.done(it.key, it.line, Created, id, manyNote(n)); err != nil {
+				return err
+			}
+			continue
+		}
+		r.mu.Lock()
+		r.cleared[it.key] = true
+		r.mu.Unlock()
+	}
+	return nil
+}
+
+// create sends the rows still to do on a pool of Concurrency workers.
+func (r *runner) create(ctx context.Context, total int) error {
+	prog := startProgress(r.opt.Progress, r.opt.Terminal, total, r.opt.Rate, r.opt.logEvery)
+	defer prog.finish()
+
+	g, gctx := errgroup.WithContext(ctx)
+	feedCtx, stopFeeding := context.WithCancel(gctx)
+	defer stopFeeding()
+	// Requests in flight outlive an interrupt until a second one (Abandon).
+	reqCtx := r.opt.Abandon
+
+	feed := make(chan item)
+	g.Go(func() error {
+		defer close(feed)
+		err := r.eachRow(func(row *Row, key string) error {
+			if !r.wanted(row, key) {
+				return nil
+			}
+			select {
+			case feed <- item{key: key, line: row.Line, contact: row.Contact}:
+				return nil
+			case <-feedCtx.Done():
+				return errStopFeeding
+			}
+		})
+		if errors.Is(err, errStopFeeding) {
+			return nil
+		}
+		return err
+	})
+	for range r.opt.Concurrency {
+		g.Go(func() error {
+			for it := range feed {
+				if feedCtx.Err() != nil {
+					continue // stopping: the row stays pending
+				}
+				if err := r.importRow(reqCtx, it, stopFeeding); err != nil {
+					return err
+				}
+				prog.add()
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("import interrupted; run the same command again to continue: %w", ctx.Err())
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.budget != nil {
+		return r.budget
+	}
+	return nil
+}
+
+// errStopFeeding ends the feeding pass early; it is never returned by Run.
+var errStopFeeding = errors.New("stop feeding")
+
+// wanted reports whether a row of the create pass is to be sent.
+func (r *runner) wanted(row *Row, key string) bool {
+	if !row.Valid() || row.Prior == Created || row.Prior == Exists {
+		return false
+	}
+	e, ok := r.j.lookup(key)
+	if !ok {
+		return true
+	}
+	switch e.State {
+	case stateDone:
+		return false
+	case stateInFlight:
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.cleared[key]
+	}
+	return true
+}
+
+// importRow creates one row (after checking the space with SkipExisting).
+// It returns an error only when the whole run must stop.
+func (r *runner) importRow(ctx context.Context, it item, stopFeeding func()) error {
+	if r.opt.SkipExisting {
+		ids, err := findExisting(ctx, r.api, it.contact)
+		if err != nil {
+			if nexudus.IsUnauthorized(err) {
+				return err
+			}
+			r.note(it.key, fmt.Sprintf("not sent: checking whether it exists failed (%s)", errText(err)))
+			return nil
+		}
+		if id, n := pickUnclaimed(r.j, it.key, ids); n > 0 {
+			return r.j.done(it.key, it.line, Exists, id, manyNote(n))
+		}
+	}
+	if err := r.j.begin(it.key, it.line); err != nil {
+		return err
+	}
+	for attempt := 1; ; attempt++ {
+		id, err := r.api.Create(ctx, it.contact)
+		var be *nexudus.BudgetError
+		var ae *nexudus.APIError
+		switch {
+		case err == nil:
+			return r.j.done(it.key, it.line, Created, id, "")
+		case errors.Is(err, nexudus.ErrAmbiguous):
+			found, settled, err := r.settle(ctx, it, err, attempt)
+			if err != nil || settled || found {
+				return err
+			}
+			// Checked: the create did not store it. Send it again.
+		case errors.As(err, &be):
+			r.mu.Lock()
+			if r.budget == nil {
+				r.budget = be
+				r.stopped = be.Error()
+			}
+			r.mu.Unlock()
+			stopFeeding()
+			return r.j.unsent(it.key, it.line)
+		case nexudus.IsUnauthorized(err):
+			if jerr := r.j.unsent(it.key, it.line); jerr != nil {
+				return jerr
+			}
+			return err
+		case ctx.Err() != nil:
+			r.note(it.key, "abandoned in flight; run again to check whether it was created")
+			return nil
+		case errors.As(err, &ae):
+			return r.j.failed(it.key, it.line, errText(err))
+		default:
+			return r.j.failed(it.key, it.line, errText(err))
+		}
+	}
+}
+
+// settle checks, after a short wait, whether a create of unknown outcome
+// stored the row. found: it did and is journaled; settled: the row stays
+// in flight (pending) for a later run; neither: send it again.
+func (r *runner) settle(ctx context.Context, it item, cause error, attempt int) (found, settled bool, err error) {
+	if attempt >= maxAmbiguous {
+		r.note(it.key, fmt.Sprintf("outcome unknown after %d attempts (%s); run again to check", attempt, errText(cause)))
+		return false, true, nil
+	}
+	select {
+	case <-time.After(r.opt.ambiguousWait):
+	case <-ctx.Done():
+		r.note(it.key, "abandoned in flight; run again to check whether it was created")
+		return false, true, nil
+	}
+	ids, err := findExisting(ctx, r.api, it.contact)
+	if err != nil {
+		if nexudus.IsUnauthorized(err) {
+			return false, true, err
+		}
+		r.note(it.key, fmt.Sprintf("outcome unknown (%s) and checking failed (%s); run again to check", errText(cause), errText(err)))
+		return false, true, nil
+	}
+	if id, n := pickUnclaimed(r.j, it.key, ids); n > 0 {
+		return true, false, r.j.done(it.key, it.line, Created, id, manyNote(n))
+	}
+	return false, false, nil
+}
+
+func (r *runner) note(key, msg string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.notes[key] = msg
+}
+
+// writeResults writes the results file from a final pass over the input
+// joined with the journal, and counts the summary from it.
+func (r *runner) writeResults(sum *Summary) error {
+	src, err := r.in.Rows()
+	if err != nil {
+		return fmt.Errorf("read %s: %w", r.in.Name(), err)
+	}
+	w, err := CreateResults(r.opt.Results, src.Columns())
+	if err != nil {
+		src.Close()
+		return err
+	}
+	src.Close()
+	err = r.eachRow(func(row *Row, key string) error {
+		status, id, msg := r.outcome(row, key, sum)
+		return w.Write(row.Line, status, id, msg, row.Cells)
+	})
+	if err != nil {
+		w.Abort()
+		return err
+	}
+	return w.Commit()
+}
+
+// outcome says what happened to one row, and counts it in sum.
+func (r *runner) outcome(row *Row, key string, sum *Summary) (Status, int64, string) {
+	sum.Rows++
+	if !row.Valid() {
+		sum.Invalid++
+		msgs := make([]string, len(row.Problems))
+		for i, p := range row.Problems {
+			msgs[i] = p.String()
+		}
+		return Invalid, 0, strings.Join(msgs, "; ")
+	}
+	if row.Prior == Created || row.Prior == Exists {
+		sum.Skipped++
+		return row.Prior, row.PriorID, ""
+	}
+	e, _ := r.j.lookup(key)
+	r.mu.Lock()
+	note := r.notes[key]
+	r.mu.Unlock()
+	switch e.State {
+	case stateDone:
+		switch {
+		case !e.fresh:
+			sum.Skipped++
+		case e.Status == Exists:
+			sum.Exists++
+		default:
+			sum.Created++
+		}
+		return e.Status, e.ID, e.Msg
+	case stateFailed:
+		sum.Failed++
+		return Failed, 0, e.Msg
+	case stateInFlight:
+		if note == "" {
+			note = "an earlier create had an unknown outcome; run again to check whether it was created"
+		}
+	}
+	if note == "" {
+		note = r.blocked
+	}
+	sum.Pending++
+	return Pending, 0, note
+}
+
+// errText is the message of err for a results file: the API's own words
+// for a refusal ("FullName: is a required field").
+func errText(err error) string {
+	var ae *nexudus.APIError
+	if errors.As(err, &ae) {
+		if len(ae.Fields) > 0 {
+			return ae.Error()
+		}
+		if m := strings.TrimSpace(ae.Message); m != "" {
+			return strings.Join(strings.Fields(strings.ReplaceAll(m, "\n", "; ")), " ")
+		}
+	}
+	return strings.ReplaceAll(err.Error(), "\n", " ")
+}
+
+// manyNote explains a match among several identical contacts.
+func manyNote(n int) string {
+	if n > 1 {
+		return fmt.Sprintf("%d identical contacts exist; this is the newest", n)
+	}
+	return ""
+}
