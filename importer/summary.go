@@ -38,7 +38,7 @@ func (s Summary) Unfinished() int { return s.Invalid + s.Failed + s.Pending }
 
 // WriteText writes the summary for people, a few lines.
 func (s Summary) WriteText(w io.Writer) {
-	elapsed := s.Elapsed.Round(time.Millisecond)
+	elapsed := s.Elapsed.Round(time.Microsecond)
 	if s.Elapsed >= time.Second {
 		elapsed = s.Elapsed.Round(time.Second / 10)
 	}

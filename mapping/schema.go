@@ -138,7 +138,11 @@ func closest(s string, candidates []string) string {
 	key := foldName(s)
 	best, bestD := "", -1
 	for _, c := range candidates {
-		d := levenshtein(key, foldName(c))
+		fc := foldName(c)
+		d := levenshtein(key, fc)
+		if key != "" && (strings.HasPrefix(fc, key) || strings.HasPrefix(key, fc)) {
+			d = 0 // "Nominated" means NominatedRecipient
+		}
 		if bestD < 0 || d < bestD {
 			best, bestD = c, d
 		}
