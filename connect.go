@@ -124,18 +124,9 @@ func (a *app) prepare(ctx context.Context, f *clientFlags) (*connection, error) 
 		return conn, nil
 	}
 
-	cfg.BaseURL = f.url
-	if cfg.BaseURL == "" {
-		cfg.BaseURL = strings.TrimSpace(a.getenv("NEXUDUS_URL"))
+	if cfg.BaseURL, err = a.baseURL(f.url); err != nil {
+		return nil, err
 	}
-	if cfg.BaseURL == "" {
-		cfg.BaseURL = nexudus.DefaultBaseURL
-	}
-	u, err := nexudus.ValidateBaseURL(cfg.BaseURL)
-	if err != nil {
-		return nil, usageErrorf("%v (set --url or NEXUDUS_URL)", err)
-	}
-	cfg.BaseURL = u.String()
 	if f.writes {
 		if dir := a.stateDir(); dir != "" {
 			cfg.BudgetFile = nexudus.BudgetPath(dir, cfg.BaseURL)
@@ -146,6 +137,23 @@ func (a *app) prepare(ctx context.Context, f *clientFlags) (*connection, error) 
 	}
 	conn.cfg = cfg
 	return conn, nil
+}
+
+// baseURL resolves the Nexudus URL: flag, else NEXUDUS_URL, else the
+// default; an unusable one is a usage error saying how to fix it.
+func (a *app) baseURL(flag string) (string, error) {
+	raw := strings.TrimSpace(flag)
+	if raw == "" {
+		raw = strings.TrimSpace(a.getenv("NEXUDUS_URL"))
+	}
+	if raw == "" {
+		raw = nexudus.DefaultBaseURL
+	}
+	u, err := nexudus.ValidateBaseURL(raw)
+	if err != nil {
+		return "", usageErrorf("%v (set --url or NEXUDUS_URL)", err)
+	}
+	return u.String(), nil
 }
 
 // stateDir is where the write budget persists: the cache dir, else the
