@@ -140,13 +140,14 @@ func (r *runner) run(ctx context.Context) error {
 		r.stopped = fmt.Sprintf("%d invalid rows: nothing was created; fix them, or use --skip-invalid to import the valid rows", p.invalid)
 		return nil
 	}
-	if err := r.reconcile(ctx, p.inFlight); err != nil {
+	settled, err := r.reconcile(ctx, p.inFlight)
+	if err != nil {
 		return err
 	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("import interrupted; run the same command again to continue: %w", ctx.Err())
 	}
-	return r.create(ctx, p.todo)
+	return r.create(ctx, p.todo-settled)
 }
 
 // validate reads the whole input once: counts valid and invalid rows and
@@ -209,34 +210,37 @@ func (r *runner) eachRow(fn func(row *Row, key string) error) error {
 
 // reconcile settles, before anything else, every row whose create an
 // earlier run began without learning the outcome: created with the Id found,
-// or cleared to be created.
-func (r *runner) reconcile(ctx context.Context, rows []item) error {
+// or cleared to be created. It returns how many it settled without
+// clearing them (found, or left in flight because checking failed).
+func (r *runner) reconcile(ctx context.Context, rows []item) (settled int, err error) {
 	for _, it := range rows {
 		if ctx.Err() != nil {
-			return nil
+			return settled, nil
 		}
 		ids, err := findExisting(ctx, r.api, it.contact)
 		if err != nil {
 			if nexudus.IsUnauthorized(err) {
-				return err
+				return settled, err
 			}
 			if ctx.Err() != nil {
-				return nil
+				return settled, nil
 			}
 			r.note(it.key, fmt.Sprintf("an earlier create had an unknown outcome and checking failed (%s); run again to check", errText(err)))
+			settled++
 			continue
 		}
 		if id, n := pickUnclaimed(r.j, it.key, ids); n > 0 {
 			if err := r.j.done(it.key, it.line, Created, id, manyNote(n)); err != nil {
-				return err
+				return settled, err
 			}
+			settled++
 			continue
 		}
 		r.mu.Lock()
 		r.cleared[it.key] = true
 		r.mu.Unlock()
 	}
-	return nil
+	return settled, nil
 }
 
 // create sends the rows still to do on a pool of Concurrency workers.

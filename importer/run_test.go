@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -21,8 +20,6 @@ import (
 	"contactbulk/nexudus"
 	"contactbulk/sandbox"
 )
-
-var updateRun = flag.Bool("update-run", false, "rewrite the golden results files under testdata/run")
 
 // env is a sandbox behind real HTTP and a client for it.
 type env struct {
@@ -698,14 +695,14 @@ func TestRunGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden := filepath.Join(dir, "results.csv")
-	if *updateRun {
+	if *update { // the package's -update flag (golden_test.go)
 		if err := os.WriteFile(golden, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	want, err := os.ReadFile(golden)
 	if err != nil {
-		t.Fatalf("%v (run with -update-run to create it)", err)
+		t.Fatalf("%v (run with -update to create it)", err)
 	}
 	compareCSV(t, golden, want, got)
 	if sum.Created == 0 || sum.Exists != 1 || sum.Invalid == 0 || sum.Failed == 0 {
