@@ -42,10 +42,11 @@ const maxAmbiguous = 3
 
 // Run validates the whole input, then creates one contact per valid row exactly once, journaled so that
 // re-running continues where a crash, kill, interrupt or budget stop left off. Row failures are results,
-// not errors; Run returns an error only when going on is pointless (credentials refused, results file or
-// journal not writable, a journal of another input (ErrJournalMismatch), the daily write budget spent
-// (*nexudus.BudgetError), interrupt -> an error satisfying errors.Is(err, context.Canceled)).
-// The Summary is valid either way.
+// not errors. Run returns an error only when going on is pointless: the journal cannot be opened, is
+// damaged or belongs to another input (ErrJournalMismatch; all three satisfy errors.Is(err, ErrInput),
+// and nothing was done); credentials refused (nexudus.IsUnauthorized); the journal or results file not
+// writable; the daily write budget spent (*nexudus.BudgetError, rows left pending); or an interrupt
+// (errors.Is(err, context.Canceled)). The Summary is valid either way.
 func Run(ctx context.Context, in *Input, api API, opt Options) (Summary, error) {
 	start := time.Now()
 	if opt.Concurrency <= 0 {
@@ -69,9 +70,10 @@ func Run(ctx context.Context, in *Input, api API, opt Options) (Summary, error) 
 	sum := Summary{Results: opt.Results}
 	j, err := openJournal(JournalPath(opt.Results), in.Name())
 	if err != nil {
+		// Nothing was done: the user must fix the results path or the journal.
 		sum.Results = ""
 		sum.Elapsed = time.Since(start)
-		return sum, err
+		return sum, &inputError{err}
 	}
 	defer j.close()
 	r := &runner{in: in, api: api, opt: opt, j: j, notes: make(map[string]string), cleared: make(map[string]bool)}
@@ -132,8 +134,8 @@ func (r *runner) run(ctx context.Context) error {
 		return err
 	}
 	if r.j.loadedRows() > 0 && p.valid > 0 && p.matched == 0 && r.j.mattersForResume() {
-		return fmt.Errorf("%w: %s was written for %s and holds none of the rows of %s; choose another --results path, or check the space and delete the journal to start over",
-			ErrJournalMismatch, r.j.path, r.j.input, r.in.Name())
+		return &inputError{fmt.Errorf("%w: %s was written for %s and holds none of the rows of %s; choose another --results path, or check the space and delete the journal to start over",
+			ErrJournalMismatch, r.j.path, r.j.input, r.in.Name())}
 	}
 	if p.invalid > 0 && !r.opt.SkipInvalid {
 		r.blocked = "not sent: other rows are invalid (fix them, or use --skip-invalid)"

@@ -619,8 +619,8 @@ func TestRunRefusesAnotherInputsJournal(t *testing.T) {
 	}
 	before, _ := os.ReadFile(results)
 	_, err := Run(context.Background(), openInput(t, writeInput(t, e.dir, "b.csv", all[3:])), e.client, Options{Results: results})
-	if !errors.Is(err, ErrJournalMismatch) {
-		t.Fatalf("got %v, want ErrJournalMismatch", err)
+	if !errors.Is(err, ErrJournalMismatch) || !errors.Is(err, ErrInput) {
+		t.Fatalf("got %v, want ErrJournalMismatch, an ErrInput", err)
 	}
 	if !strings.Contains(err.Error(), "a.csv") || !strings.Contains(err.Error(), "--results") {
 		t.Errorf("error %q does not name the journal's input and how to go on", err)
@@ -662,8 +662,8 @@ func TestRunResultsNotWritable(t *testing.T) {
 	e := newEnv(t, sandbox.Config{})
 	path := writeInput(t, e.dir, "contacts.csv", people(2))
 	_, err := Run(context.Background(), openInput(t, path), e.client, Options{Results: filepath.Join(e.dir, "no such folder", "r.csv")})
-	if err == nil {
-		t.Fatal("a results path in a missing folder was accepted")
+	if !errors.Is(err, ErrInput) {
+		t.Fatalf("a results path in a missing folder: got %v, want an ErrInput", err)
 	}
 	if n := len(e.srv.Records()); n != 0 {
 		t.Errorf("%d records created although results cannot be kept", n)
