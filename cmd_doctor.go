@@ -104,6 +104,7 @@ func (a *app) doctor(ctx context.Context, f *clientFlags) error {
 		return r.result()
 	}
 
+	cfg.MaxRetries = 1 // a diagnosis reports trouble rather than riding it out
 	client, err := nexudus.New(cfg)
 	if err != nil {
 		r.fail("setup", err.Error(), "correct the flags")

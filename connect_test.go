@@ -1,0 +1,348 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"contactbulk/mapping"
+	"contactbulk/nexudus"
+	"contactbulk/sandbox"
+)
+
+const (
+	clientTestToken    = "tok-Zq8v1-secret"
+	clientTestEmail    = "admin@example.com"
+	clientTestPassword = "hunter2-Pa55!"
+)
+
+// syncBuffer is a bytes.Buffer safe for the client's concurrent notes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// clientTestApp is an app with buffers for its streams, env as its
+// environment and temporary config and cache dirs.
+func clientTestApp(t *testing.T, env map[string]string) (*app, *syncBuffer, *syncBuffer) {
+	t.Helper()
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	dir := t.TempDir()
+	return &app{
+		stdin:      strings.NewReader(""),
+		stdout:     stdout,
+		stderr:     stderr,
+		getenv:     func(k string) string { return env[k] },
+		configDir:  filepath.Join(dir, "config"),
+		cacheDir:   filepath.Join(dir, "cache"),
+		isTerminal: func(any) bool { return false },
+	}, stdout, stderr
+}
+
+// startClientSandbox runs a sandbox (limits off unless cfg sets them) with
+// the test token and user in httptest.
+func startClientSandbox(t *testing.T, cfg sandbox.Config) (*sandbox.Server, string) {
+	t.Helper()
+	if cfg.Limits == (sandbox.Limits{}) {
+		cfg.Limits = sandbox.Limits{Off: true}
+	}
+	cfg.Token = clientTestToken
+	if cfg.User.Email == "" {
+		cfg.User = sandbox.User{Email: clientTestEmail, Password: clientTestPassword}
+	}
+	srv, err := sandbox.New(cfg)
+	if err != nil {
+		t.Fatalf("sandbox.New: %v", err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		ts.Close()
+		srv.Close()
+	})
+	return srv, ts.URL
+}
+
+func TestRegisterFlags(t *testing.T) {
+	tests := []struct {
+		name      string
+		writes    bool
+		wantRate  string
+		wantDaily bool
+	}{
+		{"writes", true, "60/min", true},
+		{"reads", false, "120/min", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var f clientFlags
+			cmd := &cobra.Command{Use: "x"}
+			f.register(cmd, tc.writes)
+			if got := cmd.Flags().Lookup("rate").DefValue; got != tc.wantRate {
+				t.Errorf("--rate default = %q, want %q", got, tc.wantRate)
+			}
+			if got := cmd.Flags().Lookup("daily-writes") != nil; got != tc.wantDaily {
+				t.Errorf("--daily-writes registered = %v, want %v", got, tc.wantDaily)
+			}
+			for _, name := range []string{"url", "sandbox", "timeout"} {
+				if cmd.Flags().Lookup(name) == nil {
+					t.Errorf("--%s not registered", name)
+				}
+			}
+			if cmd.Flags().Lookup("token") != nil {
+				t.Error("a --token flag would leak into shell history")
+			}
+			if err := cmd.ParseFlags([]string{"--rate", "2/s", "--timeout", "5s"}); err != nil {
+				t.Fatal(err)
+			}
+			if f.rate != "2/s" || f.timeout != 5*time.Second || f.writes != tc.writes {
+				t.Errorf("flags = %+v", f)
+			}
+		})
+	}
+}
+
+func TestConnectRefusesBadConfiguration(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "no-such-token")
+	blank := filepath.Join(t.TempDir(), "blank")
+	if err := os.WriteFile(blank, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	good := clientFlags{rate: "60/min", timeout: time.Second}
+	tests := []struct {
+		name    string
+		flags   clientFlags
+		env     map[string]string
+		wantErr string
+	}{
+		{"bad rate", clientFlags{rate: "fast", timeout: time.Second}, map[string]string{"NEXUDUS_TOKEN": "t"}, "--rate"},
+		{"zero timeout", clientFlags{rate: "60/min"}, map[string]string{"NEXUDUS_TOKEN": "t"}, "--timeout"},
+		{"zero daily writes", clientFlags{rate: "60/min", timeout: time.Second, writes: true}, map[string]string{"NEXUDUS_TOKEN": "t"}, "--daily-writes"},
+		{"plain http elsewhere", good, map[string]string{"NEXUDUS_URL": "http://spaces.nexudus.com", "NEXUDUS_TOKEN": "t"}, "use https"},
+		{"plain http flag", clientFlags{url: "http://example.com", rate: "60/min", timeout: time.Second}, map[string]string{"NEXUDUS_TOKEN": "t"}, "set --url or NEXUDUS_URL"},
+		{"no credentials", good, nil, "run `contactbulk login` or set NEXUDUS_TOKEN"},
+		{"token file missing", good, map[string]string{"NEXUDUS_TOKEN_FILE": missing}, "NEXUDUS_TOKEN_FILE"},
+		{"token file blank", good, map[string]string{"NEXUDUS_TOKEN_FILE": blank}, "must hold the token"},
+		{"sandbox and url", clientFlags{url: "https://x.example.com", rate: "60/min", timeout: time.Second, sandbox: true}, nil, "choose one"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a, _, _ := clientTestApp(t, tc.env)
+			f := tc.flags
+			_, closeFn, err := a.connect(context.Background(), &f)
+			if err == nil {
+				closeFn()
+				t.Fatal("connect succeeded, want a usage error")
+			}
+			if code := exitCode(err); code != exitCannotRun {
+				t.Errorf("exit code = %d, want 2", code)
+			}
+			if !strings.Contains(err.Error(), tc.wantErr) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("err = %q, want one line containing %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestConnectCredentialOrder(t *testing.T) {
+	_, url := startClientSandbox(t, sandbox.Config{})
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte(clientTestToken+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wrongFile := filepath.Join(t.TempDir(), "wrong")
+	if err := os.WriteFile(wrongFile, []byte("wrong"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		env    map[string]string
+		saved  bool
+		wantOK bool
+	}{
+		{"NEXUDUS_TOKEN", map[string]string{"NEXUDUS_TOKEN": clientTestToken}, false, true},
+		{"NEXUDUS_TOKEN wins over the file", map[string]string{"NEXUDUS_TOKEN": clientTestToken, "NEXUDUS_TOKEN_FILE": wrongFile}, false, true},
+		{"NEXUDUS_TOKEN_FILE", map[string]string{"NEXUDUS_TOKEN_FILE": tokenFile}, false, true},
+		{"the file wins over the saved login", map[string]string{"NEXUDUS_TOKEN_FILE": wrongFile}, true, false},
+		{"saved login", nil, true, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{"NEXUDUS_URL": url}
+			for k, v := range tc.env {
+				env[k] = v
+			}
+			a, _, _ := clientTestApp(t, env)
+			if tc.saved {
+				store := nexudus.SessionStore{Dir: a.configDir}
+				if err := store.Save(url, nexudus.Session{AccessToken: clientTestToken, ClientID: clientTestEmail}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			client, closeFn, err := a.connect(context.Background(), &clientFlags{rate: "100/s", timeout: 5 * time.Second})
+			if err != nil {
+				t.Fatalf("connect: %v", err)
+			}
+			defer closeFn()
+			_, err = client.List(context.Background(), nexudus.ListOptions{Size: 1})
+			if tc.wantOK && err != nil {
+				t.Fatalf("List: %v", err)
+			}
+			if !tc.wantOK && !nexudus.IsUnauthorized(err) {
+				t.Fatalf("List: %v, want 401 from the wrong token", err)
+			}
+		})
+	}
+}
+
+func TestConnectPacingFromFlags(t *testing.T) {
+	a, _, _ := clientTestApp(t, map[string]string{"NEXUDUS_TOKEN": "t"})
+	tests := []struct {
+		name  string
+		flags clientFlags
+		want  nexudus.Pacing
+	}{
+		{"import", clientFlags{rate: "30/min", dailyWrites: 100, writes: true, timeout: time.Second},
+			nexudus.Pacing{Requests: nexudus.Rate{N: 120, Per: time.Minute}, MinInterval: 100 * time.Millisecond, Writes: nexudus.Rate{N: 30, Per: time.Minute}, DailyWrites: 100}},
+		{"export", clientFlags{rate: "2/s", timeout: time.Second},
+			nexudus.Pacing{Requests: nexudus.Rate{N: 2, Per: time.Second}, MinInterval: 100 * time.Millisecond, Writes: nexudus.Rate{N: 60, Per: time.Minute}, DailyWrites: -1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := tc.flags
+			client, closeFn, err := a.connect(context.Background(), &f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer closeFn()
+			if got := client.Pacing(); got != tc.want {
+				t.Errorf("Pacing = %+v, want %+v", got, tc.want)
+			}
+			if client.BaseURL() != nexudus.DefaultBaseURL {
+				t.Errorf("BaseURL = %q, want the default", client.BaseURL())
+			}
+		})
+	}
+}
+
+func TestConnectEmbeddedSandboxKeepsRecords(t *testing.T) {
+	a, _, _ := clientTestApp(t, nil)
+	f := clientFlags{rate: "60/min", dailyWrites: 10, writes: true, sandbox: true, timeout: 5 * time.Second}
+	client, closeFn, err := a.connect(context.Background(), &f)
+	if err != nil {
+		t.Fatalf("connect --sandbox: %v", err)
+	}
+	if !strings.HasPrefix(client.BaseURL(), "http://127.0.0.1:") {
+		t.Errorf("sandbox URL = %q, want loopback", client.BaseURL())
+	}
+	id, err := client.Create(context.Background(), mapping.Contact{CoworkerContractID: 1001, FullName: "Kept Across Runs", ContractContactType: mapping.TypeDirector})
+	if err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	closeFn()
+	closeFn() // idempotent
+
+	info, err := os.Stat(filepath.Join(a.cacheDir, "sandbox.json"))
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("sandbox.json: %v; want a 0600 file", err)
+	}
+	reader := clientFlags{rate: "120/min", sandbox: true, timeout: 5 * time.Second}
+	client, closeFn, err = a.connect(context.Background(), &reader)
+	if err != nil {
+		t.Fatalf("second connect --sandbox: %v", err)
+	}
+	defer closeFn()
+	recs, err := client.Get(context.Background(), []int64{id})
+	if err != nil || len(recs) != 1 || recs[0].FullName != "Kept Across Runs" {
+		t.Fatalf("Get after restart = %+v, %v; want the record created before", recs, err)
+	}
+	if used, err := client.WritesUsed(); err != nil || used != 0 {
+		t.Errorf("a read-only connection counts %d writes (%v)", used, err)
+	}
+}
+
+func TestConnectLogsThrottlingToStderr(t *testing.T) {
+	srv, url := startClientSandbox(t, sandbox.Config{})
+	srv.Inject(sandbox.Injection{Method: http.MethodGet, Status: http.StatusConflict, RetryAfter: "0", Times: 1})
+	a, stdout, stderr := clientTestApp(t, map[string]string{"NEXUDUS_URL": url, "NEXUDUS_TOKEN": clientTestToken})
+	client, closeFn, err := a.connect(context.Background(), &clientFlags{rate: "100/s", timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeFn()
+	if _, err := client.List(context.Background(), nexudus.ListOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := stderr.String(); !strings.HasPrefix(got, "contactbulk: throttled (409), waiting") || strings.Count(got, "\n") != 1 {
+		t.Errorf("stderr = %q, want one throttle note", got)
+	}
+	if stdout.String() != "" {
+		t.Errorf("stdout = %q, want nothing", stdout.String())
+	}
+	if strings.Contains(stderr.String(), clientTestToken) {
+		t.Error("stderr shows the token")
+	}
+}
+
+func TestConnectSavesRefreshedLogin(t *testing.T) {
+	_, url := startClientSandbox(t, sandbox.Config{})
+	a, _, _ := clientTestApp(t, map[string]string{"NEXUDUS_URL": url})
+	store := nexudus.SessionStore{Dir: a.configDir}
+	signer, err := nexudus.New(nexudus.Config{BaseURL: url, MinInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := signer.SignIn(context.Background(), clientTestEmail, clientTestPassword, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess.AccessToken = "revoked"
+	if err := store.Save(url, sess); err != nil {
+		t.Fatal(err)
+	}
+	client, closeFn, err := a.connect(context.Background(), &clientFlags{rate: "100/s", timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeFn()
+	if _, err := client.List(context.Background(), nexudus.ListOptions{}); err != nil {
+		t.Fatalf("List: %v", err)
+	}
+	saved, err := store.Load(url)
+	if err != nil || saved == nil || saved.AccessToken == "revoked" || saved.RefreshToken == sess.RefreshToken {
+		t.Fatalf("saved login after refresh = %+v, %v; want rotated tokens", saved, err)
+	}
+}
+
+// exitText is what main would print for err.
+func exitText(err error) string {
+	if err == nil {
+		return ""
+	}
+	var ee *exitError
+	if errors.As(err, &ee) && ee.err == nil {
+		return ""
+	}
+	return "contactbulk: " + err.Error()
+}
