@@ -64,6 +64,49 @@ type Source struct {
 	seed    maphash.Seed
 	seen    map[uint64]int32 // duplicate key -> first row
 	keyBuf  []byte
+	batches chan batch    // records read ahead by the reading goroutine
+	stop    chan struct{} // closed by Close: the reader stops
+	done    chan struct{} // closed when the reader has stopped
+	cur     batch
+}
+
+// batch is a run of records read ahead, each with its row number.
+type batch struct {
+	recs  [][]string
+	lines []int
+	err   error // after the records: why reading stopped (io.EOF at the end)
+}
+
+const batchSize = 256
+
+// readAhead reads records on its own goroutine, so parsing the file and
+// checking rows use two cores.
+func (s *Source) readAhead() {
+	defer close(s.done)
+	defer close(s.batches)
+	for {
+		b := batch{recs: make([][]string, 0, batchSize), lines: make([]int, 0, batchSize)}
+		for len(b.recs) < batchSize {
+			rec, err := s.read()
+			if err != nil {
+				b.err = err
+				break
+			}
+			if blank(rec) {
+				continue
+			}
+			b.recs = append(b.recs, append([]string(nil), rec...))
+			b.lines = append(b.lines, s.line)
+		}
+		select {
+		case s.batches <- b:
+		case <-s.stop:
+			return
+		}
+		if b.err != nil {
+			return
+		}
+	}
 }
 
 // Rows starts a fresh pass over the input from its first data row. Its
@@ -81,6 +124,8 @@ func (in *Input) Rows() (*Source, error) {
 		s.Close()
 		return nil, err
 	}
+	s.batches, s.stop, s.done = make(chan batch, 4), make(chan struct{}), make(chan struct{})
+	go s.readAhead()
 	return s, nil
 }
 
@@ -194,21 +239,24 @@ func (s *Source) Notes() []string { return s.notes }
 // cell blank are skipped. Its errors (a file that cannot be read on)
 // satisfy errors.Is(err, ErrInput).
 func (s *Source) Next() (*Row, error) {
-	for {
-		rec, err := s.read()
-		if err != nil {
-			return nil, err
+	for len(s.cur.recs) == 0 {
+		if s.cur.err != nil {
+			return nil, s.cur.err
 		}
-		if blank(rec) {
-			continue
+		b, ok := <-s.batches
+		if !ok {
+			return nil, io.EOF
 		}
-		return s.row(rec), nil
+		s.cur = b
 	}
+	rec, line := s.cur.recs[0], s.cur.lines[0]
+	s.cur.recs, s.cur.lines = s.cur.recs[1:], s.cur.lines[1:]
+	return s.row(rec, line), nil
 }
 
 // row maps and checks one record.
-func (s *Source) row(rec []string) *Row {
-	r := &Row{Line: s.line}
+func (s *Source) row(rec []string, line int) *Row {
+	r := &Row{Line: line}
 	if s.results && len(rec) >= 4 {
 		switch st := Status(strings.ToLower(strings.TrimSpace(rec[1]))); st {
 		case Created, Exists, Invalid, Failed, Pending:
@@ -218,8 +266,7 @@ func (s *Source) row(rec []string) *Row {
 		rec = rec[4:]
 	}
 	width := len(s.columns)
-	cells := make([]string, len(rec), max(len(rec), width))
-	copy(cells, rec)
+	cells := rec
 	if s.xlsx {
 		// Spreadsheets drop trailing empty cells: pad them back.
 		for len(cells) < width {
@@ -289,6 +336,11 @@ func foldKey(b []byte, name string) []byte {
 
 // Close ends the pass.
 func (s *Source) Close() error {
+	if s.stop != nil {
+		close(s.stop)
+		<-s.done
+		s.stop = nil
+	}
 	var errs []error
 	for i := len(s.closers) - 1; i >= 0; i-- {
 		errs = append(errs, s.closers[i].Close())

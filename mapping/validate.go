@@ -88,7 +88,11 @@ func (l *Layout) set(c *Contact, fi int, v string) string {
 			c.ContractContactType = DefaultType
 			return ""
 		}
-		t, err := ParseContactType(v)
+		t, ok := quickType(v)
+		var err error
+		if !ok {
+			t, err = ParseContactType(v)
+		}
 		if err != nil {
 			names := make([]string, 0, 4)
 			for _, t := range ContactTypes() {
@@ -137,4 +141,20 @@ func validEmail(v string) bool {
 	}
 	a, err := mail.ParseAddress(v)
 	return err == nil && a.Address == v && a.Name == ""
+}
+
+// quickType reads a type written exactly as the API names it, or its
+// number, without allocating; ok is false for any other spelling.
+func quickType(v string) (ContactType, bool) {
+	switch v {
+	case "None", "0":
+		return TypeNone, true
+	case "Director", "1":
+		return TypeDirector, true
+	case "CompanyAlias", "2":
+		return TypeCompanyAlias, true
+	case "NominatedRecipient", "3":
+		return TypeNominatedRecipient, true
+	}
+	return 0, false
 }
