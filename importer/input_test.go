@@ -1,0 +1,208 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"contactbulk/mapping"
+)
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestOpenErrors checks every input Open refuses says why, as an ErrInput.
+func TestOpenErrors(t *testing.T) {
+	good := "Contract,Name\n1001,Ada\n"
+	cases := []struct {
+		name, file, content string
+		opt                 ReadOptions
+		want                string
+	}{
+		{"missing file", "", "", ReadOptions{}, "no such file"},
+		{"old xls", "a.xls", "x", ReadOptions{}, "save it as .xlsx or CSV"},
+		{"bad encoding", "a.csv", good, ReadOptions{Encoding: "ebcdic"}, `unknown encoding "ebcdic"`},
+		{"bad date format", "a.csv", good, ReadOptions{DateFormat: "YDM"}, "want DMY"},
+		{"sheet on csv", "a.csv", good, ReadOptions{Sheet: "One"}, "--sheet applies to .xlsx"},
+		{"empty", "a.csv", "", ReadOptions{}, "is empty"},
+		{"two columns one field", "a.csv", "Name,Full Name,Contract\nA,B,1\n", ReadOptions{}, `columns "Name" and "Full Name" both give FullName`},
+		{"no contract", "a.csv", "Name\nAda\n", ReadOptions{}, "no column gives CoworkerContractId"},
+		{"mapped column missing", "a.csv", good, ReadOptions{Mapping: mapping.Mapping{Columns: map[string]string{"Member": "FullName"}}}, `names column "Member"`},
+		{"constant and column", "a.csv", good, ReadOptions{Mapping: mapping.Mapping{Constants: map[string]string{"FullName": "X"}}}, "given both by column"},
+		{"unknown constant", "a.csv", good, ReadOptions{Mapping: mapping.Mapping{Constants: map[string]string{"Emial": "x"}}}, "did you mean Email?"},
+		{"not an xlsx", "a.xlsx", "hello", ReadOptions{}, "not a readable .xlsx"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "missing.csv")
+			if tc.file != "" {
+				path = writeFile(t, tc.file, tc.content)
+			}
+			in, err := Open(path, nil, tc.opt)
+			if err == nil {
+				in.Close()
+				t.Fatalf("Open succeeded, want error containing %q", tc.want)
+			}
+			if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q (ErrInput %v), want one containing %q", err, errors.Is(err, ErrInput), tc.want)
+			}
+		})
+	}
+}
+
+// TestStdinAndOptions reads stdin through a spool removed by Close, with an
+// explicit encoding and delimiter.
+func TestStdinAndOptions(t *testing.T) {
+	input := "Contract;Name;Notes\r\n1001;Jos\xe9;caf\xe9\r\n"
+	in, err := Open("-", strings.NewReader(input), ReadOptions{Encoding: "windows-1252", Delimiter: ';', Today: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Name() != "stdin" {
+		t.Errorf("Name() = %q", in.Name())
+	}
+	spool := in.Path()
+	if st, err := os.Stat(spool); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("spool %s: %v, %v", spool, st, err)
+	}
+	src, err := in.Rows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := src.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Contact.FullName != "José" || r.Contact.Notes != "café" || !r.Valid() {
+		t.Errorf("row = %+v", r)
+	}
+	if _, err := src.Next(); err != io.EOF {
+		t.Errorf("second Next: %v, want io.EOF", err)
+	}
+	src.Close()
+	in.Close()
+	if _, err := os.Stat(spool); !os.IsNotExist(err) {
+		t.Errorf("spool still there after Close: %v", err)
+	}
+}
+
+// TestBadQuoting stops a dry run with the row whose quotes are broken.
+func TestBadQuoting(t *testing.T) {
+	path := writeFile(t, "a.csv", "Contract,Name\n1001,Ada\n1002,\"Bo\"b\n")
+	in, err := Open(path, nil, ReadOptions{Today: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	_, err = DryRun(context.Background(), in, "", io.Discard)
+	if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "row 3") {
+		t.Errorf("err = %v, want an ErrInput naming row 3", err)
+	}
+}
+
+// TestXLSX reads a generated workbook: big ids as written, date serials,
+// trailing empty cells, a chosen sheet, and a missing sheet.
+func TestXLSX(t *testing.T) {
+	f := excelize.NewFile()
+	f.SetSheetRow("Sheet1", "A1", &[]any{"Contract", "Name", "CoworkerId", "DOB", "Phone", "Notes"})
+	f.SetSheetRow("Sheet1", "A2", &[]any{1001, "Ada", 12345678901, 32874, 442079460000, "x"})
+	f.SetSheetRow("Sheet1", "A3", &[]any{1002, "Alan"})
+	style, _ := f.NewStyle(&excelize.Style{NumFmt: 14})
+	f.SetCellStyle("Sheet1", "D2", "D2", style)
+	f.NewSheet("Other")
+	f.SetSheetRow("Other", "A1", &[]any{"Contract", "Name"})
+	f.SetSheetRow("Other", "A2", &[]any{1003, "Grace"})
+	path := filepath.Join(t.TempDir(), "book.xlsx")
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+	in, err := Open(path, nil, ReadOptions{Today: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := in.Rows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := src.Next()
+	if err != nil || !r.Valid() {
+		t.Fatalf("row 2: %+v, %v", r, err)
+	}
+	if *r.Contact.CoworkerID != 12345678901 || r.Contact.DateOfBirth != "1990-01-01T00:00:00" || r.Contact.PhoneNumber != "442079460000" {
+		t.Errorf("row 2 contact = %+v (CoworkerId %d)", r.Contact, *r.Contact.CoworkerID)
+	}
+	if r, err := src.Next(); err != nil || !r.Valid() || r.Line != 3 || len(r.Cells) != 6 {
+		t.Errorf("row 3: %+v, %v", r, err)
+	}
+	src.Close()
+	in.Close()
+
+	in, err = Open(path, nil, ReadOptions{Sheet: "Other", Today: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _ = in.Rows()
+	if r, err := src.Next(); err != nil || r.Contact.FullName != "Grace" {
+		t.Errorf("sheet Other: %+v, %v", r, err)
+	}
+	src.Close()
+	in.Close()
+
+	if _, err := Open(path, nil, ReadOptions{Sheet: "Nope"}); err == nil || !strings.Contains(err.Error(), `no sheet "Nope" (its sheets: Sheet1, Other)`) {
+		t.Errorf("missing sheet: %v", err)
+	}
+}
+
+// TestResultsFile checks the default path, the atomic replace and Abort.
+func TestResultsFile(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"contacts.csv", "contacts.results.csv"},
+		{"dir/book.xlsx", filepath.Join("dir", "book.results.csv")},
+		{"dir/contacts.results.csv", filepath.Join("dir", "contacts.results.csv")},
+		{"-", "stdin.results.csv"},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			if got := DefaultResultsPath(tc.in); got != tc.want {
+				t.Errorf("DefaultResultsPath(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "r.csv")
+	os.WriteFile(path, []byte("old\n"), 0o600)
+	w, err := CreateResults(path, []string{"Name"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(2, Failed, 0, "line one\nline two", []string{"=cmd"})
+	w.Abort()
+	if b, _ := os.ReadFile(path); string(b) != "old\n" {
+		t.Errorf("after Abort the file holds %q", b)
+	}
+	w, _ = CreateResults(path, []string{"Name"})
+	w.Write(2, Created, 42, "", []string{"=cmd"})
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "row,status,id,error,Name\n2,created,42,,'=cmd\n" {
+		t.Errorf("results file = %q", b)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("temp files left: %v", entries)
+	}
+	if _, err := CreateResults(filepath.Join(dir, "missing", "r.csv"), nil); err == nil {
+		t.Error("CreateResults in a missing folder succeeded")
+	}
+}
