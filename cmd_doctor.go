@@ -31,7 +31,7 @@ otherwise.`,
 		Example: `  contactbulk doctor
   contactbulk doctor --url https://spaces.nexudus.com
   contactbulk doctor --sandbox`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.doctor(cmd.Context(), &f)
 		},

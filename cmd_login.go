@@ -40,7 +40,7 @@ For unattended use set NEXUDUS_USERNAME and NEXUDUS_PASSWORD, and pass
 		Example: `  contactbulk login
   NEXUDUS_USERNAME=me@example.com NEXUDUS_PASSWORD=... contactbulk login --totp 123456
   contactbulk login --logout`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.login(cmd.Context(), &f)
 		},
@@ -99,7 +99,7 @@ func (a *app) login(ctx context.Context, f *loginFlags) error {
 		}
 	}
 
-	client, err := nexudus.New(nexudus.Config{BaseURL: base, Timeout: f.timeout, DailyWrites: -1, Logf: a.logger()})
+	client, err := nexudus.New(nexudus.Config{BaseURL: base, Timeout: f.timeout, DailyWrites: -1, MaxRetries: 2, Logf: a.logger()})
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
@@ -122,6 +122,14 @@ func (a *app) login(ctx context.Context, f *loginFlags) error {
 		expiry = "access renewed automatically; it expires " + sess.Expiry.Local().Format("2006-01-02 15:04 MST")
 	}
 	fmt.Fprintf(a.stdout, "Signed in to %s as %s. Login saved in %s (%s).\n", base, email, store.Path(base), expiry)
+	return nil
+}
+
+// noArgs refuses arguments as a usage error (exit 2).
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageErrorf("%s takes no arguments, got %q (see '%s --help')", cmd.Name(), args[0], cmd.CommandPath())
+	}
 	return nil
 }
 

@@ -40,7 +40,7 @@ func (c *Client) SignIn(ctx context.Context, email, password, totp string) (Sess
 	sess, err := c.grant(ctx, form, email)
 	if err != nil {
 		var ae *APIError
-		if errors.As(err, &ae) && (ae.Status == http.StatusBadRequest || ae.Status == http.StatusUnauthorized) && containsFold(ae.Message, "two_factor") {
+		if errors.As(err, &ae) && (ae.Status == http.StatusBadRequest || ae.Status == http.StatusUnauthorized) && (containsFold(ae.Message, "two_factor") || containsFold(ae.Message, "two-factor")) {
 			return Session{}, fmt.Errorf("sign in: %w: %w", ErrTOTPRequired, err)
 		}
 		return Session{}, fmt.Errorf("sign in: %w", err)
