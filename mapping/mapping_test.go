@@ -1,0 +1,120 @@
+package mapping
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLookupField(t *testing.T) {
+	for _, tc := range []struct {
+		header string
+		want   string
+	}{
+		{"Full Name", "FullName"}, {"full_name", "FullName"}, {"FULLNAME", "FullName"}, {"Name", "FullName"},
+		{"Contract", "CoworkerContractId"}, {"Contract Id", "CoworkerContractId"}, {"coworker-contract-id", "CoworkerContractId"},
+		{"Type", "ContractContactType"}, {"Role", "ContractContactType"}, {"Phone", "PhoneNumber"},
+		{"DOB", "DateOfBirth"}, {"Birth Date", "DateOfBirth"}, {"Zip", "PostCode"}, {"Postal Code", "PostCode"},
+		{"City", "CityName"}, {"Country Id", "CountryId"}, {"Favourite colour", ""},
+	} {
+		t.Run(tc.header, func(t *testing.T) {
+			i, ok := LookupField(tc.header)
+			got := ""
+			if ok {
+				got = FieldName(i)
+			}
+			if got != tc.want {
+				t.Errorf("LookupField(%q) = %q, want %q", tc.header, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestParse(t *testing.T) {
+	cases := []struct {
+		name, data, format string
+		want               Mapping
+		err                string
+	}{
+		{"yaml", "columns:\n  Member: full name\nconstants:\n  Contract: 12345678\n  Type: NominatedRecipient\n", "",
+			Mapping{Columns: map[string]string{"Member": "FullName"}, Constants: map[string]string{"CoworkerContractId": "12345678", "ContractContactType": "NominatedRecipient"}}, ""},
+		{"json", `{"columns": {"Member": "FullName"}, "constants": {"CoworkerContractId": 12345678}}`, "",
+			Mapping{Columns: map[string]string{"Member": "FullName"}, Constants: map[string]string{"CoworkerContractId": "12345678"}}, ""},
+		{"unknown field", "columns:\n  Member: FulName\n", "yaml", Mapping{}, `"FulName" is not a ContractContact field (did you mean FullName?)`},
+		{"unknown section", "colums:\n  Member: FullName\n", "yaml", Mapping{}, "not valid YAML"},
+		{"bad json", `{"columns": [1]}`, "json", Mapping{}, "not valid JSON"},
+		{"list constant", "constants:\n  Notes: [a, b]\n", "", Mapping{}, "must be a single value"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := Parse([]byte(tc.data), tc.format)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(m.Columns) != len(tc.want.Columns) || len(m.Constants) != len(tc.want.Constants) {
+				t.Fatalf("got %+v, want %+v", m, tc.want)
+			}
+			for k, v := range tc.want.Columns {
+				if m.Columns[k] != v {
+					t.Errorf("column %q -> %q, want %q", k, m.Columns[k], v)
+				}
+			}
+			for k, v := range tc.want.Constants {
+				if m.Constants[k] != v {
+					t.Errorf("constant %s = %q, want %q", k, m.Constants[k], v)
+				}
+			}
+		})
+	}
+}
+
+func TestFlags(t *testing.T) {
+	var m Mapping
+	for _, tc := range []struct {
+		name string
+		add  func(string) error
+		spec string
+		err  string
+	}{
+		{"map", m.AddColumn, "Member Name=full name", ""},
+		{"map with =", m.AddColumn, "a=b=FullName", ""},
+		{"map no field", m.AddColumn, "Member=", "want \"Column Name=Field\""},
+		{"map unknown", m.AddColumn, "Member=Emial", "did you mean Email?"},
+		{"set", m.AddConstant, "contract=1001", ""},
+		{"set no =", m.AddConstant, "1001", "want Field=Value"},
+		{"set unknown", m.AddConstant, "Tpye=Director", "did you mean"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.add(tc.spec)
+			if (err == nil) != (tc.err == "") || (err != nil && !strings.Contains(err.Error(), tc.err)) {
+				t.Errorf("%q: err = %v, want %q", tc.spec, err, tc.err)
+			}
+		})
+	}
+}
+
+func TestLayoutNotes(t *testing.T) {
+	m := Mapping{Columns: map[string]string{"Member": "FullName"}, Constants: map[string]string{"CoworkerContractId": "1001"}}
+	l, err := NewLayout([]string{"Member", "Name", "Id", "CreatedOn", "Colour", ""}, m, OrderUnknown, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`ignoring columns that are not ContractContact fields: "Colour", column 6 (no header)`,
+		`ignoring columns replaced by the mapping: "Name"`,
+		`ignoring read-only fields of an export: Id, CreatedOn`,
+	}
+	if strings.Join(l.Notes(), "\n") != strings.Join(want, "\n") {
+		t.Errorf("notes:\n%s\nwant:\n%s", strings.Join(l.Notes(), "\n"), strings.Join(want, "\n"))
+	}
+	c, problems := l.Contact([]string{"Ada", "ignored", "9", "x", "y", ""}, nil)
+	if len(problems) != 0 || c.FullName != "Ada" || c.CoworkerContractID != 1001 || c.ContractContactType != TypeDirector {
+		t.Errorf("contact %+v, problems %v", c, problems)
+	}
+}
