@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http/httptrace"
 	"strings"
 	"sync"
 	"time"
@@ -253,9 +254,6 @@ func (r *runner) create(ctx context.Context, total int) error {
 	g, gctx := errgroup.WithContext(ctx)
 	feedCtx, stopFeeding := context.WithCancel(gctx)
 	defer stopFeeding()
-	// Requests in flight outlive an interrupt until a second one (Abandon).
-	reqCtx := r.opt.Abandon
-
 	feed := make(chan item)
 	g.Go(func() error {
 		defer close(feed)
@@ -281,7 +279,9 @@ func (r *runner) create(ctx context.Context, total int) error {
 				if feedCtx.Err() != nil {
 					continue // stopping: the row stays pending
 				}
-				if err := r.importRow(reqCtx, it, stopFeeding); err != nil {
+				// A budget stop ends the feeding only: rows already begun
+				// hold their share of the budget and go on.
+				if err := r.importRow(gctx, it, stopFeeding); err != nil {
 					return err
 				}
 				prog.add()
@@ -327,28 +327,40 @@ func (r *runner) wanted(row *Row, key string) bool {
 }
 
 // importRow creates one row (after checking the space with SkipExisting).
-// It returns an error only when the whole run must stop.
-func (r *runner) importRow(ctx context.Context, it item, stopFeeding func()) error {
+// stop ends with the run (interrupt, a failure of another row): a row whose request
+// has not been written yet stops then; one already sent finishes unless
+// Abandon ends too. It returns an error only when the whole run must stop.
+func (r *runner) importRow(stop context.Context, it item, stopFeeding func()) error {
 	if r.opt.SkipExisting {
+		ctx, cancel := context.WithCancel(r.opt.Abandon)
+		release := context.AfterFunc(stop, cancel)
 		ids, err := findExisting(ctx, r.api, it.contact)
+		release()
+		cancel()
 		if err != nil {
 			if nexudus.IsUnauthorized(err) {
 				return err
 			}
-			r.note(it.key, fmt.Sprintf("not sent: checking whether it exists failed (%s)", errText(err)))
+			if ctx.Err() == nil {
+				r.note(it.key, fmt.Sprintf("not sent: checking whether it exists failed (%s)", errText(err)))
+			}
 			return nil
 		}
 		if id, n := pickUnclaimed(r.j, it.key, ids); n > 0 {
 			return r.j.done(it.key, it.line, Exists, id, manyNote(n))
 		}
 	}
+	if stop.Err() != nil {
+		return nil
+	}
 	if err := r.j.begin(it.key, it.line); err != nil {
 		return err
 	}
+	ctx, release := sendContext(stop, r.opt.Abandon)
+	defer release()
 	for attempt := 1; ; attempt++ {
 		id, err := r.api.Create(ctx, it.contact)
 		var be *nexudus.BudgetError
-		var ae *nexudus.APIError
 		switch {
 		case err == nil:
 			return r.j.done(it.key, it.line, Created, id, "")
@@ -373,13 +385,40 @@ func (r *runner) importRow(ctx context.Context, it item, stopFeeding func()) err
 			}
 			return err
 		case ctx.Err() != nil:
-			r.note(it.key, "abandoned in flight; run again to check whether it was created")
-			return nil
-		case errors.As(err, &ae):
-			return r.j.failed(it.key, it.line, errText(err))
+			// Stopped before anything was written (the client reports a
+			// create cut short after sending as ErrAmbiguous).
+			return r.j.unsent(it.key, it.line)
 		default:
 			return r.j.failed(it.key, it.line, errText(err))
 		}
+	}
+}
+
+// sendContext returns the context of one row's create requests: it ends
+// with abandon, and with stop too until the first request's headers have
+// been written, so an interrupt stops rows still waiting on the pacing
+// while requests already sent finish.
+func sendContext(stop, abandon context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(abandon)
+	var mu sync.Mutex
+	sent := false
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteHeaders: func() {
+			mu.Lock()
+			sent = true
+			mu.Unlock()
+		},
+	})
+	unregister := context.AfterFunc(stop, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !sent {
+			cancel()
+		}
+	})
+	return ctx, func() {
+		unregister()
+		cancel()
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -456,33 +457,37 @@ func contactOf(p person) mapping.Contact {
 		DateOfBirth: p.dob + "T00:00:00", Address: p.address, ContractContactType: typ}
 }
 
-// interrupting wraps the client and, when the nth create is about to be
-// sent, cancels the run (a first Ctrl-C) and, if abandon is set, the
-// requests in flight too (a second one).
+// interrupting wraps the client to press Ctrl-C during a run: once (after
+// the nth create is answered), or twice (while the nth create's request,
+// already sent, waits for its answer).
 type interrupting struct {
 	API
 	n       int32
 	count   atomic.Int32
 	cancel  context.CancelFunc
-	abandon context.CancelFunc
+	abandon context.CancelFunc // nil: only one Ctrl-C
 }
 
 func (a *interrupting) Create(ctx context.Context, c mapping.Contact) (int64, error) {
-	if a.count.Add(1) == a.n {
-		a.cancel()
-		if a.abandon != nil {
+	k := a.count.Add(1)
+	if k == a.n && a.abandon != nil {
+		ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: func() {
+			a.cancel()
 			a.abandon()
-			return a.API.Create(ctx, c) // ctx is now cancelled: this create is abandoned
-		}
+		}})
 	}
-	return a.API.Create(ctx, c)
+	id, err := a.API.Create(ctx, c)
+	if k == a.n {
+		a.cancel()
+	}
+	return id, err
 }
 
 func TestRunResumeAfterInterrupt(t *testing.T) {
 	for _, hard := range []bool{false, true} {
 		name := map[bool]string{false: "one Ctrl-C", true: "two Ctrl-C"}[hard]
 		t.Run(name, func(t *testing.T) {
-			e := newEnv(t, sandbox.Config{})
+			e := newEnv(t, sandbox.Config{Faults: sandbox.Faults{Latency: 20 * time.Millisecond}})
 			ps := people(20)
 			path := writeInput(t, e.dir, "contacts.csv", ps)
 			results := filepath.Join(e.dir, "contacts.results.csv")
@@ -841,5 +846,48 @@ func TestProgressBar(t *testing.T) {
 	p.finish()
 	if out.Len() != 0 {
 		t.Errorf("progress shown for nothing to do: %q", out.String())
+	}
+}
+
+// TestSendContext checks what ends a create's context: the first Ctrl-C
+// only while nothing of the request has been written; the second always.
+func TestSendContext(t *testing.T) {
+	tests := []struct {
+		name      string
+		written   bool
+		abandon   bool
+		wantEnded bool
+	}{
+		{"interrupt while waiting to send", false, false, true},
+		{"interrupt after sending", true, false, false},
+		{"second interrupt after sending", true, true, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			stop, interrupt := context.WithCancel(context.Background())
+			abandonCtx, abandon := context.WithCancel(context.Background())
+			defer abandon()
+			ctx, release := sendContext(stop, abandonCtx)
+			defer release()
+			if tc.written {
+				httptrace.ContextClientTrace(ctx).WroteHeaders()
+			}
+			interrupt()
+			if tc.abandon {
+				abandon()
+			}
+			if tc.wantEnded {
+				<-ctx.Done() // ends, or the test times out
+				return
+			}
+			// The interrupt's effect runs on its own goroutine: wait for
+			// stop's callbacks to have run by registering one after them.
+			done := make(chan struct{})
+			context.AfterFunc(stop, func() { close(done) })
+			<-done
+			if ctx.Err() != nil {
+				t.Error("an interrupt cancelled a request already sent")
+			}
+		})
 	}
 }
