@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -72,7 +73,7 @@ func (a *app) doctor(ctx context.Context, f *clientFlags) error {
 	if !f.sandbox {
 		base, err := a.baseURL(f.url)
 		if err != nil {
-			r.fail("url", err.Error(), "pass --url https://... or set NEXUDUS_URL (plain http only for localhost)")
+			r.fail("url", strings.TrimSuffix(err.Error(), " (set --url or NEXUDUS_URL)"), "pass --url https://... or set NEXUDUS_URL (plain http only for localhost)")
 			return r.result()
 		}
 		f.url = base
