@@ -38,7 +38,7 @@ type Options struct {
 	Descending   bool
 	PageSize     int // records asked per page; 0 means 1000 (the server may serve fewer)
 	Window       int // pages fetched at once; 0 means 4
-	BatchSize    int // ids per several-at-once read; 0 means 100
+	BatchSize    int // ids per several-at-once read; 0 means 50
 	MaxPasses    int // verification passes after data changed during the export; 0 means 2
 	// Progress, when set, is called after each page is written.
 	Progress func(Progress)
@@ -113,7 +113,7 @@ func newExport(api API, w io.Writer, opt Options) *export {
 		opt.Window = 4
 	}
 	if opt.BatchSize <= 0 {
-		opt.BatchSize = 100
+		opt.BatchSize = 50
 	}
 	if opt.MaxPasses <= 0 {
 		opt.MaxPasses = 2
