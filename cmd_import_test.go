@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"contactbulk/sandbox"
+)
+
+var updateSamples = flag.Bool("update-samples", false, "regenerate samples/contacts.xlsx from samples/contacts.csv")
+
+// runImport runs `contactbulk import args...` in-process against url and
+// returns stdout, stderr and the exit code.
+func runImport(t *testing.T, url string, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	env := map[string]string{"NEXUDUS_URL": url, "NEXUDUS_TOKEN": "import-test-token"}
+	a := &app{
+		stdin: strings.NewReader(stdin), stdout: &stdout, stderr: &stderr,
+		getenv:     func(k string) string { return env[k] },
+		configDir:  t.TempDir(),
+		cacheDir:   t.TempDir(),
+		isTerminal: func(any) bool { return false },
+	}
+	err := a.run(context.Background(), append([]string{"import"}, args...))
+	if err != nil && err.Error() != "" {
+		stderr.WriteString("contactbulk: " + err.Error() + "\n")
+	}
+	if strings.Contains(stdout.String()+stderr.String(), "import-test-token") {
+		t.Errorf("the token appears in the output")
+	}
+	return stdout.String(), stderr.String(), exitCode(err)
+}
+
+// TestImportSamplesDryRun dry-runs every sample and checks its outcome.
+func TestImportSamplesDryRun(t *testing.T) {
+	if *updateSamples {
+		writeSampleXLSX(t)
+	}
+	cases := []struct {
+		name     string
+		args     []string
+		wantExit int
+		want     string
+	}{
+		{"contacts", []string{"samples/contacts.csv"}, 0, "dry run: 20 rows, 20 valid, 0 invalid"},
+		{"errors", []string{"samples/contacts-with-errors.csv"}, 1, "dry run: 15 rows, 1 valid, 14 invalid"},
+		{"other headers", []string{"--mapping", "samples/mapping.yaml", "--date-format", "DMY", "samples/contacts-other-headers.csv"}, 0, "dry run: 5 rows, 5 valid, 0 invalid"},
+		{"other headers without mapping", []string{"samples/contacts-other-headers.csv"}, 2, "no column gives CoworkerContractId"},
+		{"other headers by flags", []string{"--map", "Member=FullName", "--map", "Agreement no.=CoworkerContractId", "--set", "Type=None", "--date-format", "dmy", "samples/contacts-other-headers.csv"}, 0, "dry run: 5 rows, 5 valid"},
+		{"xlsx", []string{"samples/contacts.xlsx"}, 0, "dry run: 20 rows, 20 valid, 0 invalid"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, stderr, code := runImport(t, "http://127.0.0.1:1", "", append([]string{"--dry-run"}, tc.args...)...)
+			if code != tc.wantExit || !strings.Contains(stderr, tc.want) {
+				t.Errorf("exit %d, stderr:\n%s\nwant exit %d and %q", code, stderr, tc.wantExit, tc.want)
+			}
+		})
+	}
+}
+
+// TestImportUsage checks each bad flag or file is one line and exit 2.
+func TestImportUsage(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no file", nil, "import needs one FILE"},
+		{"two files", []string{"a.csv", "b.csv"}, "import needs one FILE"},
+		{"missing file", []string{"nope.csv"}, "read nope.csv"},
+		{"bad flag", []string{"--frobnicate", "samples/contacts.csv"}, "unknown flag: --frobnicate"},
+		{"bad delimiter", []string{"--delimiter", "ab", "samples/contacts.csv"}, "--delimiter"},
+		{"bad date format", []string{"--date-format", "YMD", "samples/contacts.csv"}, "--date-format"},
+		{"bad concurrency", []string{"--concurrency", "0", "samples/contacts.csv"}, "--concurrency 0"},
+		{"bad set", []string{"--set", "Emial=x", "samples/contacts.csv"}, "did you mean Email?"},
+		{"bad map", []string{"--map", "nofield", "samples/contacts.csv"}, "--map"},
+		{"missing mapping", []string{"--mapping", "nope.yaml", "samples/contacts.csv"}, "--mapping"},
+		{"bad encoding", []string{"--encoding", "klingon", "samples/contacts.csv"}, "unknown encoding"},
+		{"missing sheet", []string{"--sheet", "Nope", "samples/contacts.xlsx"}, `no sheet "Nope"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, stderr, code := runImport(t, "http://127.0.0.1:1", "", append([]string{"--dry-run"}, tc.args...)...)
+			if code != exitCannotRun || !strings.Contains(stderr, tc.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+				t.Errorf("exit %d, stderr:\n%s\nwant exit 2 and one line with %q", code, stderr, tc.want)
+			}
+		})
+	}
+}
+
+// TestImportDryRunResultsAndJSON writes the annotated results file only
+// with --results, reads stdin, and prints JSON with --json.
+func TestImportDryRunResultsAndJSON(t *testing.T) {
+	dir := t.TempDir()
+	results := filepath.Join(dir, "out.csv")
+	data, err := os.ReadFile("samples/contacts-with-errors.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := runImport(t, "http://127.0.0.1:1", string(data), "--dry-run", "--json", "--results", results, "-")
+	if code != exitRowsFailed {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+	var sum map[string]any
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, stdout)
+	}
+	if sum["invalid"] != 14.0 || sum["valid"] != 1.0 || sum["results"] != results {
+		t.Errorf("summary %v", sum)
+	}
+	if !strings.Contains(stderr, `row 12, DateOfBirth: "31/02/1990" is not a date`) {
+		t.Errorf("report lacks the row 12 problem:\n%s", stderr)
+	}
+	f, err := os.Open(results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cr := csv.NewReader(f)
+	cr.FieldsPerRecord = -1
+	recs, err := cr.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 16 || strings.Join(recs[0][:4], ",") != "row,status,id,error" || recs[11][1] != "invalid" {
+		t.Errorf("results file: %d lines, header %v, row 12 %v", len(recs), recs[0], recs[11])
+	}
+	if _, err := os.Stat("stdin.results.csv"); err == nil {
+		t.Error("a dry run without --results wrote stdin.results.csv")
+	}
+}
+
+// TestImportSandbox imports the sample into a sandbox, then re-runs the
+// same command, which creates nothing more.
+func TestImportSandbox(t *testing.T) {
+	srv, err := sandbox.New(sandbox.Config{Token: "import-test-token", Limits: sandbox.Limits{Off: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	dir := t.TempDir()
+	input := filepath.Join(dir, "contacts.csv")
+	data, _ := os.ReadFile("samples/contacts.csv")
+	os.WriteFile(input, data, 0o600)
+
+	stdout, stderr, code := runImport(t, ts.URL, "", "--rate", "1000/s", "--json", input)
+	if code != exitOK || !strings.Contains(stdout, `"created": 20`) {
+		b, _ := os.ReadFile(filepath.Join(dir, "contacts.results.csv"))
+		t.Fatalf("first import: exit %d\nstdout %s\nstderr %s\n%s", code, stdout, stderr, b)
+	}
+	results := filepath.Join(dir, "contacts.results.csv")
+	if st, err := os.Stat(results); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("results file: %v %v", st, err)
+	}
+	stdout, stderr, code = runImport(t, ts.URL, "", "--rate", "1000/s", "--json", input)
+	if code != exitOK || !strings.Contains(stdout, `"created": 0`) || !strings.Contains(stdout, `"skipped": 20`) {
+		t.Errorf("second import: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+}
+
+// writeSampleXLSX writes samples/contacts.xlsx from samples/contacts.csv,
+// with numbers as numbers and dates as date-formatted serials.
+func writeSampleXLSX(t *testing.T) {
+	f, err := os.Open("samples/contacts.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := excelize.NewFile()
+	defer x.Close()
+	dateStyle, _ := x.NewStyle(&excelize.Style{NumFmt: 14})
+	for i, rec := range recs {
+		for j, v := range rec {
+			cell, _ := excelize.CoordinatesToCellName(j+1, i+1)
+			switch {
+			case i > 0 && recs[0][j] == "DateOfBirth" && v != "":
+				d, _ := parseISODate(v)
+				x.SetCellValue("Sheet1", cell, d)
+				x.SetCellStyle("Sheet1", cell, cell, dateStyle)
+			case i > 0 && (strings.HasSuffix(recs[0][j], "Id")) && v != "":
+				n, _ := json.Number(v).Int64()
+				x.SetCellValue("Sheet1", cell, n)
+			default:
+				x.SetCellValue("Sheet1", cell, v)
+			}
+		}
+	}
+	x.SetSheetName("Sheet1", "Contacts")
+	if err := x.SaveAs("samples/contacts.xlsx"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func parseISODate(s string) (time.Time, error) { return time.Parse("2006-01-02", s) }
