@@ -208,16 +208,39 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// logger returns a Logf that writes one line per note to a.stderr, safe
-// for concurrent use.
+// logger returns a Logf that writes one line per note to a.stderr. It
+// first makes a.stderr a locked writer, so that the client's notes and
+// whatever else the command writes there (progress) never write at once.
 func (a *app) logger() func(format string, args ...any) {
-	var mu sync.Mutex
-	w := a.stderr
+	w := a.lockedStderr()
 	return func(format string, args ...any) {
-		mu.Lock()
-		defer mu.Unlock()
 		fmt.Fprintf(w, "contactbulk: "+format+"\n", args...)
 	}
+}
+
+// lockedStderr wraps a.stderr, once, in a writer safe for concurrent use
+// and returns it. An *os.File is left as it is: its writes are already
+// safe, and commands look at it to tell whether it is a terminal. Call it
+// before any goroutine writes to a.stderr.
+func (a *app) lockedStderr() io.Writer {
+	switch a.stderr.(type) {
+	case *os.File, *lockedWriter:
+	default:
+		a.stderr = &lockedWriter{w: a.stderr}
+	}
+	return a.stderr
+}
+
+// lockedWriter serialises writes to w; each Write is written whole.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // startSandbox runs an embedded sandbox on a loopback port, its records
