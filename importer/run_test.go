@@ -300,10 +300,15 @@ func TestRunWithFaults(t *testing.T) {
 	results := filepath.Join(e.dir, "contacts.results.csv")
 	opt := Options{Results: results, Concurrency: 4, ambiguousWait: 1}
 
-	sum, err := Run(context.Background(), openInput(t, path), e.client, opt)
+	api := &counting{API: e.client}
+	sum, err := Run(context.Background(), openInput(t, path), api, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if api.ambiguous.Load() == 0 {
+		t.Error("no create had an unknown outcome: the faults were not exercised")
+	}
+	t.Logf("first run: %+v; %d creates sent, %d of unknown outcome", sum, api.creates.Load(), api.ambiguous.Load())
 	if sum.Failed != 0 || sum.Invalid != 0 || sum.Created+sum.Pending != 40 {
 		t.Fatalf("first run: %+v, want every row created or pending", sum)
 	}
@@ -319,6 +324,21 @@ func TestRunWithFaults(t *testing.T) {
 		t.Fatalf("rows still pending after six runs: %+v", sum)
 	}
 	checkExactlyOnce(t, e.srv, ps, results)
+}
+
+// counting passes creates on to the client and counts their outcomes.
+type counting struct {
+	API
+	creates, ambiguous atomic.Int32
+}
+
+func (a *counting) Create(ctx context.Context, c mapping.Contact) (int64, error) {
+	a.creates.Add(1)
+	id, err := a.API.Create(ctx, c)
+	if errors.Is(err, nexudus.ErrAmbiguous) {
+		a.ambiguous.Add(1)
+	}
+	return id, err
 }
 
 func TestRunInvalidRowsCreateNothing(t *testing.T) {
@@ -389,9 +409,21 @@ func TestRunRowFailureIsAResult(t *testing.T) {
 		t.Errorf("row 3's message %q shows the client's prefix, not the API's words", rows[1].msg)
 	}
 
-	// Fixed in place, the failed row is sent again; the others are not.
+	// Fixed in place in the results file, which is fed back as the input
+	// and rewritten: the failed row is sent again; the others are not.
+	b, err := os.ReadFile(results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixed := strings.Replace(string(b), ",999999,", ",1002,", 1)
+	if fixed == string(b) {
+		t.Fatal("results file does not hold the failed row's contract")
+	}
+	if err := os.WriteFile(results, []byte(fixed), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	ps[1].contract = 1002
-	sum, err = Run(context.Background(), openInput(t, writeInput(t, e.dir, "contacts.csv", ps)), e.client, Options{Results: results})
+	sum, err = Run(context.Background(), openInput(t, results), e.client, Options{Results: results})
 	if err != nil {
 		t.Fatal(err)
 	}
