@@ -346,3 +346,26 @@ func exitText(err error) string {
 	}
 	return "contactbulk: " + err.Error()
 }
+
+func TestLockedStderr(t *testing.T) {
+	a, _, stderr := clientTestApp(t, nil)
+	logf := a.logger()
+	w := a.stderr
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(2)
+		go func() { defer wg.Done(); logf("note %d", i) }()
+		go func() { defer wg.Done(); w.Write([]byte("progress\n")) }()
+	}
+	wg.Wait()
+	if got := strings.Count(stderr.String(), "\n"); got != 16 {
+		t.Errorf("lines = %d, want 16", got)
+	}
+	if a.lockedStderr() != w {
+		t.Error("stderr wrapped twice")
+	}
+	a.stderr = os.Stderr
+	if a.lockedStderr() != os.Stderr {
+		t.Error("an *os.File was wrapped, hiding the terminal")
+	}
+}

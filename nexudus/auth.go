@@ -15,7 +15,7 @@ import (
 const tokenPath = "/api/token"
 
 // refreshMargin renews an access token this long before it expires.
-const refreshMargin = time.Minute
+const refreshMargin = 30 * time.Second
 
 // ErrTOTPRequired says the account signs in with a two-factor code and none
 // (or a wrong one) was given.

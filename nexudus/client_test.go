@@ -432,6 +432,33 @@ func TestRefresh(t *testing.T) {
 			t.Errorf("log %q shows a token", log.String())
 		}
 	})
+	t.Run("after a 401 from an access token the server let expire", func(t *testing.T) {
+		var mu sync.Mutex
+		now := time.Now()
+		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+		h := start(t, sandbox.Config{User: user, TokenTTL: 10 * time.Minute, Now: clock})
+		sess := signIn(t, h)
+		var saved []nexudus.Session
+		cfg := fastConfig(h, nil)
+		cfg.Token, cfg.Session = "", &sess
+		cfg.SaveSession = func(s nexudus.Session) error { saved = append(saved, s); return nil }
+		c := newClient(t, cfg)
+		if _, err := c.List(context.Background(), nexudus.ListOptions{}); err != nil {
+			t.Fatalf("List with a fresh token: %v", err)
+		}
+		mu.Lock()
+		now = now.Add(20 * time.Minute) // the server's clock passes the token's life
+		mu.Unlock()
+		if _, err := c.List(context.Background(), nexudus.ListOptions{}); err != nil {
+			t.Fatalf("List after the token expired: %v", err)
+		}
+		if len(saved) != 1 {
+			t.Fatalf("saved %d sessions, want the one refresh", len(saved))
+		}
+		if got := h.requests(http.MethodGet, collection); got != 3 {
+			t.Errorf("list requests = %d, want 3 (ok, 401, the same again)", got)
+		}
+	})
 	t.Run("when expired, before sending", func(t *testing.T) {
 		h := start(t, sandbox.Config{User: user, TokenTTL: time.Hour})
 		sess := signIn(t, h)
@@ -750,4 +777,28 @@ func TestClockSkew(t *testing.T) {
 	if !ok || skew < 9*time.Minute || skew > 11*time.Minute {
 		t.Fatalf("ClockSkew = %s, %v; want about 10m", skew, ok)
 	}
+}
+
+// BenchmarkPacedList measures the request rate the limiters let through
+// when set to 20/s: the figure should stay at or under 20 req/s.
+func BenchmarkPacedList(b *testing.B) {
+	srv, err := sandbox.New(sandbox.Config{Token: testToken, Limits: sandbox.Limits{Off: true}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	c, err := nexudus.New(nexudus.Config{BaseURL: ts.URL, Token: testToken, Rate: nexudus.Rate{N: 20, Per: time.Second}, MinInterval: 10 * time.Millisecond})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ResetTimer()
+	start := time.Now()
+	for b.Loop() {
+		if _, err := c.List(ctx, nexudus.ListOptions{Size: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
 }
