@@ -42,7 +42,6 @@ func startProgress(w io.Writer, terminal bool, total int, pace float64, every ti
 			progressbar.OptionSetItsString("rows"),
 			progressbar.OptionSetPredictTime(false),
 			progressbar.OptionShowDescriptionAtLineEnd(),
-			progressbar.OptionThrottle(200*time.Millisecond),
 			progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
 		)
 		return p
@@ -72,9 +71,9 @@ func (p *progress) add() {
 	defer p.mu.Unlock()
 	p.done++
 	if p.bar != nil {
+		p.bar.Add(1)
 		_, left := estimate(p.done, p.total, p.now().Sub(p.start), p.pace)
 		p.bar.Describe("about " + roundLeft(left) + " left")
-		p.bar.Add(1)
 	}
 }
 
@@ -85,7 +84,7 @@ func (p *progress) finish() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.bar != nil && p.done < p.total {
-		fmt.Fprintln(p.w) // an interrupted bar: end its line
+		p.bar.Exit() // a stopped run: keep the bar as it stands and end its line
 	}
 }
 
