@@ -71,9 +71,9 @@ func (p *progress) add() {
 	defer p.mu.Unlock()
 	p.done++
 	if p.bar != nil {
-		p.bar.Add(1)
 		_, left := estimate(p.done, p.total, p.now().Sub(p.start), p.pace)
-		p.bar.Describe("about " + roundLeft(left) + " left")
+		p.bar.Describe("about " + roundLeft(left) + " left") // for the count Add shows
+		p.bar.Add(1)
 	}
 }
 
