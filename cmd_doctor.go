@@ -139,11 +139,10 @@ func (a *app) doctor(ctx context.Context, f *clientFlags) error {
 	}
 
 	if skew, ok := client.ClockSkew(); ok {
-		if skew > clockTolerance || skew < -clockTolerance {
-			r.warn("clock", fmt.Sprintf("the local clock is %s %s the server's", roundDuration(abs(skew)), aheadOrBehind(skew)),
-				"synchronise the clock (e.g. timedatectl set-ntp true); token expiry and date filters depend on it")
+		if detail, ok := clockVerdict(skew); ok {
+			r.ok("clock", "%s", detail)
 		} else {
-			r.ok("clock", "within %s of the server's", roundDuration(max(abs(skew), time.Second)))
+			r.warn("clock", detail, "synchronise the clock (e.g. timedatectl set-ntp true); token expiry and date filters depend on it")
 		}
 	} else {
 		r.warn("clock", "the server sent no Date header", "nothing to do, but clock skew cannot be checked")
@@ -162,6 +161,15 @@ func (a *app) doctor(ctx context.Context, f *clientFlags) error {
 		r.ok("paging", "dir 0/1 legacy convention (1 = descending); export adapts to it")
 	}
 	return r.result()
+}
+
+// clockVerdict describes a skew (server minus local) and whether it is
+// within clockTolerance.
+func clockVerdict(skew time.Duration) (string, bool) {
+	if abs(skew) > clockTolerance {
+		return fmt.Sprintf("the local clock is %s %s the server's", roundDuration(abs(skew)), aheadOrBehind(skew)), false
+	}
+	return fmt.Sprintf("within %s of the server's", roundDuration(max(abs(skew), time.Second))), true
 }
 
 // expiryText says when a login expires, relative to now.

@@ -220,3 +220,35 @@ func TestFailingRunsShowNoSecrets(t *testing.T) {
 		}
 	}
 }
+
+func TestClockVerdict(t *testing.T) {
+	tests := []struct {
+		name   string
+		skew   time.Duration
+		want   string
+		wantOK bool
+	}{
+		{"in step", 200 * time.Millisecond, "within 1s of the server's", true},
+		{"a little behind", -90 * time.Second, "within 2m0s of the server's", true},
+		{"local clock behind", 10 * time.Minute, "the local clock is 10m0s behind the server's", false},
+		{"local clock ahead", -2 * time.Hour, "the local clock is 2h0m0s ahead of the server's", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := clockVerdict(tc.skew)
+			if got != tc.want || ok != tc.wantOK {
+				t.Errorf("clockVerdict(%s) = %q, %v; want %q, %v", tc.skew, got, ok, tc.want, tc.wantOK)
+			}
+		})
+	}
+}
+
+func TestExpiryText(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	if got := expiryText(time.Time{}, now); got != "the login carries no expiry" {
+		t.Errorf("zero expiry: %q", got)
+	}
+	if got := expiryText(now.Add(36*time.Hour), now); !strings.Contains(got, "(in 36h0m0s; renewed automatically)") {
+		t.Errorf("expiry text = %q", got)
+	}
+}
