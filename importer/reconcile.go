@@ -34,7 +34,13 @@ const maxReconcilePages = 50
 func findExisting(ctx context.Context, api API, c mapping.Contact) ([]int64, error) {
 	filters := url.Values{}
 	filters.Set("ContractContact_CoworkerContract", strconv.FormatInt(c.CoworkerContractID, 10))
-	filters.Set("ContractContact_FullName", c.FullName)
+	if c.CoworkerID != nil {
+		// The server may resolve a linked contact's name from the coworker:
+		// find it by the coworker instead (an exact integer filter).
+		filters.Set("ContractContact_Coworker", strconv.FormatInt(*c.CoworkerID, 10))
+	} else {
+		filters.Set("ContractContact_FullName", c.FullName)
+	}
 	var ids []int64
 	seen := make(map[int64]bool)
 	for page := 1; page <= maxReconcilePages; page++ {
@@ -72,11 +78,17 @@ func findExisting(ctx context.Context, api API, c mapping.Contact) ([]int64, err
 
 // sameListed reports whether r holds exactly the fields of c that listings
 // return. Emails compare ignoring case (servers may fold them); everything
-// else compares exactly.
+// else compares exactly, except that a contact linked to a coworker may
+// carry the coworker's own name and email, which the API resolves.
 func sameListed(r nexudus.Record, c mapping.Contact) bool {
+	name := r.FullName == c.FullName
+	email := strings.EqualFold(str(r.Email), c.Email)
+	if c.CoworkerID != nil {
+		name = name || r.FullName == "" || r.FullName == str(r.CoworkerFullName)
+		email = email || str(r.Email) == "" || strings.EqualFold(str(r.Email), str(r.CoworkerEmail))
+	}
 	return r.CoworkerContractID == c.CoworkerContractID &&
-		r.FullName == c.FullName &&
-		strings.EqualFold(str(r.Email), c.Email) &&
+		name && email &&
 		r.ContractContactType == c.ContractContactType &&
 		sameDate(str(r.DateOfBirth), c.DateOfBirth) &&
 		sameID(r.CoworkerID, c.CoworkerID) &&

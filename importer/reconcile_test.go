@@ -58,6 +58,35 @@ func TestSameListed(t *testing.T) {
 			}
 		})
 	}
+
+	// A contact linked to a coworker may come back with the coworker's
+	// name and email, resolved by the API.
+	linked := c
+	linked.CoworkerID = ptr(int64(2001))
+	resolved := exact
+	resolved.CoworkerID = ptr(int64(2001))
+	resolved.CoworkerFullName, resolved.CoworkerEmail = ptr("Ann Lee-Smith"), ptr("ann.smith@example.com")
+	resolved.FullName, resolved.Email = "Ann Lee-Smith", ptr("ann.smith@example.com")
+	linkedTests := []struct {
+		name   string
+		change func(r *nexudus.Record)
+		want   bool
+	}{
+		{"linked, as sent", func(r *nexudus.Record) { r.FullName, r.Email = "Ann Lee", ptr("ann@example.com") }, true},
+		{"linked, resolved from the coworker", func(r *nexudus.Record) {}, true},
+		{"linked, name of someone else", func(r *nexudus.Record) { r.FullName = "Bob Lee" }, false},
+		{"linked to another coworker", func(r *nexudus.Record) { r.CoworkerID = ptr(int64(2002)) }, false},
+		{"linked, other type", func(r *nexudus.Record) { r.ContractContactType = mapping.TypeDirector }, false},
+	}
+	for _, tc := range linkedTests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := resolved
+			tc.change(&r)
+			if got := sameListed(r, linked); got != tc.want {
+				t.Errorf("sameListed = %v, want %v", got, tc.want)
+			}
+		})
+	}
 }
 
 // TestFindExistingComparesExactly seeds contacts the server's loose
@@ -128,5 +157,26 @@ func TestPickUnclaimed(t *testing.T) {
 				t.Errorf("got %d (%d free), want %d (%d free)", id, n, tc.wantID, tc.wantN)
 			}
 		})
+	}
+}
+
+// TestFindExistingLinkedContact finds a contact linked to a coworker by
+// the coworker, not by a name the API may have resolved.
+func TestFindExistingLinkedContact(t *testing.T) {
+	env := newEnv(t, sandbox.Config{})
+	cw := sandbox.DefaultCoworkers()[0]
+	other := sandbox.DefaultCoworkers()[1]
+	want := mapping.Contact{CoworkerContractID: 1004, FullName: "Sheet Name", CoworkerID: &cw.ID,
+		ContractContactType: mapping.TypeNominatedRecipient}
+	env.srv.Insert(sandbox.Record{CoworkerContractID: 1004, FullName: other.FullName, CoworkerID: &other.ID,
+		CoworkerFullName: &other.FullName, ContractContactType: 3})
+	id := env.srv.Insert(sandbox.Record{CoworkerContractID: 1004, FullName: cw.FullName, Email: &cw.Email,
+		CoworkerID: &cw.ID, CoworkerFullName: &cw.FullName, CoworkerEmail: &cw.Email, ContractContactType: 3})
+	ids, err := findExisting(context.Background(), env.client, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != 1 || ids[0] != id {
+		t.Fatalf("found %v, want [%d]", ids, id)
 	}
 }
