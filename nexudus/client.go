@@ -275,9 +275,6 @@ func (c *Client) Create(ctx context.Context, ct mapping.Contact) (int64, error) 
 	if err != nil {
 		return 0, fmt.Errorf("create contact: %w", err)
 	}
-	if err := c.budget.reserve(); err != nil {
-		return 0, err
-	}
 	body, err := c.do(ctx, &request{method: http.MethodPost, path: contactsPath, body: payload,
 		contentType: "application/json", auth: true, write: true})
 	if err != nil {
@@ -393,7 +390,7 @@ var errNotSent = errors.New("not sent")
 // after a 401. It returns the body of a 2xx answer.
 func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 	throttled, retries := 0, 0
-	refreshed := false
+	refreshed, reserved := false, false
 	for {
 		if err := c.pace(ctx, r.write); err != nil {
 			return nil, err
@@ -404,6 +401,13 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 			if token, err = c.accessToken(ctx); err != nil {
 				return nil, err
 			}
+		}
+		if r.write && !reserved {
+			// Counted once per call, just before the first send.
+			if err := c.budget.reserve(); err != nil {
+				return nil, err
+			}
+			reserved = true
 		}
 		status, header, body, err := c.send(ctx, r, token)
 		if err != nil {

@@ -545,6 +545,12 @@ func TestDailyBudgetIsSharedAcrossClients(t *testing.T) {
 	if err != nil || info.Mode().Perm() != 0o600 {
 		t.Fatalf("budget file: %v, mode %v; want 0600", err, info.Mode().Perm())
 	}
+	// A create cancelled before it is sent is not counted.
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := newClient(t, cfg).Create(cancelled, contact("Never sent")); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled Create: %v", err)
+	}
 	// A day later the window has moved on.
 	cfg.Now = func() time.Time { return time.Now().Add(25 * time.Hour) }
 	if _, err := newClient(t, cfg).Create(context.Background(), contact("Next day")); err != nil {

@@ -99,7 +99,7 @@ func newAPIError(status int, body []byte) *APIError {
 		if e.Message == "" {
 			e.Message = unauthorizedHint
 		} else {
-			e.Message += ": " + unauthorizedHint
+			e.Message = strings.TrimSuffix(e.Message, ".") + ": " + unauthorizedHint
 		}
 	}
 	return e
