@@ -869,6 +869,17 @@ func TestProgressBar(t *testing.T) {
 	p.finish()
 	if got := out.String(); !strings.Contains(got, "3/3") || !strings.Contains(got, "rows") || !strings.Contains(got, "left") {
 		t.Errorf("progress bar output %q lacks the count, the rate or the time left", got)
+	} else if !strings.HasSuffix(got, "\n") {
+		t.Errorf("a finished bar does not end its line: %q", got)
+	}
+
+	// A run that stops early keeps its bar and ends the line.
+	out.Reset()
+	p = startProgress(&out, true, 5, 1, time.Hour)
+	p.add()
+	p.finish()
+	if got := out.String(); !strings.Contains(got, "1/5") || !strings.HasSuffix(got, "\n") {
+		t.Errorf("a stopped bar: %q, want 1/5 and an ended line", got)
 	}
 
 	out.Reset()
