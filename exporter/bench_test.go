@@ -1,0 +1,46 @@
+package exporter
+
+import (
+	"context"
+	"io"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"contactbulk/nexudus"
+	"contactbulk/sandbox"
+)
+
+// BenchmarkExport exports 10,000 sandbox records through the real client
+// (pacing lifted) to io.Discard and reports records per second; run with
+// -benchmem to see that allocations per export do not hold the records.
+func BenchmarkExport(b *testing.B) {
+	const n = 10000
+	srv, err := sandbox.New(sandbox.Config{Token: "bench", Limits: sandbox.Limits{Off: true}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv.Generate(n, 0)
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	client, err := nexudus.New(nexudus.Config{
+		BaseURL: ts.URL, Token: "bench",
+		Rate: nexudus.Rate{N: 1000000, Per: time.Second}, MinInterval: -1,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	records := 0
+	for b.Loop() {
+		sum, err := Run(context.Background(), client, io.Discard, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if sum.Records != n {
+			b.Fatalf("%d records, want %d", sum.Records, n)
+		}
+		records += sum.Records
+	}
+	b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
+}
