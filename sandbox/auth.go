@@ -88,7 +88,6 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		tokenError(w, "unsupported_grant_type", "")
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
 		tokenError(w, "invalid_request", "The request body could not be read.")
 		return

@@ -1,7 +1,9 @@
 package sandbox
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,10 +14,19 @@ const (
 	collectionPath = "/api/billing/contractcontacts"
 	tokenPath      = "/api/token"
 	throttleBody   = "You must wait before accessing this url again."
+	maxBody        = 1 << 20
 )
 
 // ServeHTTP answers the documented ContractContact endpoints and /api/token.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Read the body first: only then does net/http notice a client that
+	// gives up during a stall or added latency.
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{"Message": "The request body is too large or could not be read."})
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
 	if d := s.cfg.Faults.Latency; d > 0 {
 		if !sleep(r, d) {
 			return

@@ -215,7 +215,6 @@ func nonEmpty(s string) *string {
 
 // readBody decodes a JSON object body, or answers 400 and returns false.
 func readBody(w http.ResponseWriter, r *http.Request) (body, bool) {
-	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 	var b body
 	dec := json.NewDecoder(r.Body)
 	dec.UseNumber()
