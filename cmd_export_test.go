@@ -652,3 +652,36 @@ func TestExportKilled(t *testing.T) {
 		}
 	}
 }
+
+// TestExportLegacyDirection runs against a server with the other dir
+// convention (0 ascending, 1 descending): the order still comes out right.
+func TestExportLegacyDirection(t *testing.T) {
+	h := newExportHarness(t, sandbox.Config{LegacyDirection: true, MaxPageSize: 4})
+	h.srv.Generate(9, 0)
+	var want []int64
+	for _, r := range h.srv.Records() {
+		want = append(want, r.ID)
+	}
+	for _, dir := range []string{"asc", "desc"} {
+		stdout, stderr, code := h.run(context.Background(), "--dir", dir)
+		if code != 0 {
+			t.Fatalf("--dir %s: exit %d: %s", dir, code, stderr)
+		}
+		if got := exportIDs(t, stdout); !slices.Equal(got, want) {
+			t.Errorf("--dir %s: Ids %v, want %v", dir, got, want)
+		}
+		slices.Reverse(want)
+	}
+}
+
+// TestExportProgressBar draws the bar on a terminal: records of total.
+func TestExportProgressBar(t *testing.T) {
+	var buf bytes.Buffer
+	p := &exportProgress{w: &buf, terminal: true, every: time.Hour}
+	p.update(exporter.Progress{Records: 1000, Total: 2500, Pages: 1, Pass: 1})
+	p.update(exporter.Progress{Records: 2500, Total: 2500, Pages: 3, Pass: 1})
+	p.finish()
+	if out := buf.String(); !strings.Contains(out, "exporting") || !strings.Contains(out, "2500") {
+		t.Errorf("bar output %q", out)
+	}
+}

@@ -37,7 +37,7 @@ type Options struct {
 	OrderBy      string     // a record property; "" means Id
 	Descending   bool
 	PageSize     int // records asked per page; 0 means 1000 (the server may serve fewer)
-	Window       int // pages fetched at once; 0 means 4
+	Window       int // pages requested ahead of the one being written; 0 means 4
 	BatchSize    int // ids per several-at-once read; 0 means 50
 	MaxPasses    int // verification passes after data changed during the export; 0 means 2
 	// Progress, when set, is called after each page is written.

@@ -6,7 +6,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"flag"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -203,5 +202,3 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-var _ = fmt.Sprint
