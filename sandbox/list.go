@@ -317,7 +317,7 @@ func predicate(f filter, p property, v string) (func(*Record) bool, *badQuery) {
 		needle := strings.ToLower(v)
 		return func(r *Record) bool {
 			x := p.get(r)
-			return !x.null && strings.Contains(strings.ToLower(x.s), needle)
+			return !x.null && containsFold(x.s, needle)
 		}, nil
 	}
 	// Range filters: inclusive bounds on an integer or a date.
@@ -395,26 +395,65 @@ func (s *Server) selectPage(lq listQuery) ([]*Record, int) {
 		}
 		return out, total
 	}
-	matched := make([]*Record, 0, len(s.records))
+	ordered := s.ordered(lq.order, lq.desc)
+	var out []*Record
+	total := 0
 next:
-	for _, rec := range s.records {
+	for _, rec := range ordered {
 		for _, pred := range lq.preds {
 			if !pred(rec) {
 				continue next
 			}
 		}
-		matched = append(matched, rec)
+		if total >= from && len(out) < lq.size {
+			out = append(out, rec)
+		}
+		total++
 	}
-	total := len(matched)
-	if lq.order.name != "Id" {
-		sortRecords(matched, lq.order, lq.desc)
-	} else if lq.desc {
-		slices.Reverse(matched)
+	return out, total
+}
+
+// sortedOrder is the store sorted one way, as of a version of the store.
+type sortedOrder struct {
+	version uint64
+	recs    []*Record
+}
+
+// ordered returns every record sorted by p, computed once per version of
+// the store so that paging through a sorted listing does not sort each
+// page again. It runs under s.mu (read); the result must not be modified.
+func (s *Server) ordered(p property, desc bool) []*Record {
+	if p.name == "Id" && !desc {
+		return s.records
 	}
-	if from >= total {
-		return nil, total
+	key := p.name + "/asc"
+	if desc {
+		key = p.name + "/desc"
 	}
-	return slices.Clone(matched[from:min(from+lq.size, total)]), total
+	s.sortMu.Lock()
+	cached, ok := s.sortCache[key]
+	s.sortMu.Unlock()
+	if ok && cached.version == s.version {
+		return cached.recs
+	}
+	recs := slices.Clone(s.records)
+	if p.name == "Id" {
+		slices.Reverse(recs)
+	} else {
+		sortRecords(recs, p, desc)
+	}
+	s.sortMu.Lock()
+	if s.sortCache == nil {
+		s.sortCache = make(map[string]sortedOrder)
+	}
+	for k, v := range s.sortCache {
+		if v.version != s.version {
+			delete(s.sortCache, k)
+		}
+	}
+	s.sortCache[key] = sortedOrder{version: s.version, recs: recs}
+	s.sortMu.Unlock()
+	return recs
 }
 
 // sortRecords sorts recs (already ordered by Id) by property p, nulls first
@@ -511,4 +550,31 @@ func (s *Server) serveMany(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.RUnlock()
 	writeJSON(w, http.StatusOK, out)
+}
+
+// containsFold reports whether needle (lower case) is in s, ignoring case;
+// it does not allocate when s is ASCII.
+func containsFold(s, needle string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return strings.Contains(strings.ToLower(s), needle)
+		}
+	}
+	n := len(needle)
+	for i := 0; i+n <= len(s); i++ {
+		j := 0
+		for ; j < n; j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != needle[j] {
+				break
+			}
+		}
+		if j == n {
+			return true
+		}
+	}
+	return false
 }

@@ -194,6 +194,48 @@ func TestListSort(t *testing.T) {
 	}
 }
 
+func TestListSortSeesWrites(t *testing.T) {
+	h := start(t, Config{})
+	seedThree(h)
+	q := url.Values{"orderBy": {"FullName"}, "dir": {"-1"}}
+	if got := ids(h.list(q).Records); !slices.Equal(got, []int64{3, 2, 1}) {
+		t.Fatalf("ids %v", got)
+	}
+	id := h.create(`{"CoworkerContractId": 1001, "FullName": "Zed"}`)
+	if got := ids(h.list(q).Records); !slices.Equal(got, []int64{id, 3, 2, 1}) {
+		t.Errorf("after create: ids %v", got)
+	}
+	h.srv.Delete(3)
+	if got := ids(h.list(q).Records); !slices.Equal(got, []int64{id, 2, 1}) {
+		t.Errorf("after delete: ids %v", got)
+	}
+	h.do("PUT", collectionPath, `{"Id": 1, "CoworkerContractId": 1001, "FullName": "Zzz"}`)
+	if got := ids(h.list(q).Records); !slices.Equal(got, []int64{1, id, 2}) {
+		t.Errorf("after update: ids %v", got)
+	}
+}
+
+func TestContainsFold(t *testing.T) {
+	tests := []struct {
+		s, needle string
+		want      bool
+	}{
+		{"Alice Example", "alice", true},
+		{"Alice Example", "ce ex", true},
+		{"Alice", "alicex", false},
+		{"", "", true},
+		{"abc", "", true},
+		{"ZOË Núñez", "zoë", true},
+		{"ZOË Núñez", "núñ", true},
+		{"ZOE", "zoë", false},
+	}
+	for _, tc := range tests {
+		if got := containsFold(tc.s, tc.needle); got != tc.want {
+			t.Errorf("containsFold(%q, %q) = %v", tc.s, tc.needle, got)
+		}
+	}
+}
+
 func TestListLegacyDirection(t *testing.T) {
 	h := start(t, Config{LegacyDirection: true})
 	seedThree(h)

@@ -152,9 +152,13 @@ type Server struct {
 
 	mu        sync.RWMutex
 	records   []*Record // ordered by Id; stored records are never modified in place
+	version   uint64    // counts changes to records, for sortCache
 	nextID    int64
 	contracts map[int64]Contract
 	coworkers map[int64]Coworker
+
+	sortMu    sync.Mutex
+	sortCache map[string]sortedOrder // by property and direction
 
 	authMu   sync.Mutex
 	access   map[string]issued // access token -> grant
@@ -307,6 +311,7 @@ func (s *Server) Insert(r Record) int64 {
 
 // put stores r under s.mu, keeping records ordered by Id.
 func (s *Server) put(r *Record) {
+	s.version++
 	if r.ID >= s.nextID {
 		s.nextID = r.ID + 1
 	}
@@ -342,6 +347,7 @@ func (s *Server) Delete(id int64) bool {
 	i, found := s.find(id)
 	if found {
 		s.records = slices.Delete(s.records, i, i+1)
+		s.version++
 	}
 	s.mu.Unlock()
 	if found {

@@ -42,6 +42,9 @@ func (s *Server) load(path string) (bool, error) {
 		s.coworkers[c.ID] = c
 	}
 	s.records = slices.DeleteFunc(d.Records, func(r *Record) bool { return r == nil })
+	for _, r := range s.records {
+		r.LocalizationDetails, r.CustomFields = nullIsNil(r.LocalizationDetails), nullIsNil(r.CustomFields)
+	}
 	slices.SortFunc(s.records, func(a, b *Record) int { return cmpInt(a.ID, b.ID) })
 	s.records = slices.CompactFunc(s.records, func(a, b *Record) bool { return a.ID == b.ID })
 	s.nextID = max(d.NextID, firstID)
@@ -167,4 +170,12 @@ func (s *Server) SaveError() error {
 	s.saver.mu.Lock()
 	defer s.saver.mu.Unlock()
 	return s.saver.lastErr
+}
+
+// nullIsNil turns a decoded JSON null back into a nil RawMessage.
+func nullIsNil(m json.RawMessage) json.RawMessage {
+	if string(m) == "null" {
+		return nil
+	}
+	return m
 }

@@ -295,7 +295,7 @@ func (s *Server) serveUpdate(w http.ResponseWriter, r *http.Request, c client) {
 	user := c.user
 	rec.UpdatedBy = &user
 	s.resolve(&rec)
-	s.records[i] = &rec
+	s.put(&rec)
 	s.mu.Unlock()
 	s.changed()
 	writeJSON(w, http.StatusOK, writeAnswer{
