@@ -1,0 +1,268 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// sandboxOutput is a buffer the running sandbox command writes to while
+// the test reads it.
+type sandboxOutput struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (o *sandboxOutput) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.Write(p)
+}
+
+func (o *sandboxOutput) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.String()
+}
+
+var exportLine = regexp.MustCompile(`export NEXUDUS_URL=(\S+) NEXUDUS_TOKEN=(\S+)`)
+
+// startSandboxCommand runs `contactbulk sandbox args...` in-process and
+// returns the URL and token it printed, and a stop function returning what
+// run returned.
+func startSandboxCommand(t *testing.T, run func(ctx context.Context, stdout, stderr io.Writer) error) (url, token string, stdout, stderr *sandboxOutput, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout, stderr = &sandboxOutput{}, &sandboxOutput{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, stdout, stderr) }()
+	stop = func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(30 * time.Second):
+			t.Fatal("the sandbox command did not stop after cancel")
+			return nil
+		}
+	}
+	t.Cleanup(func() { cancel() })
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if m := exportLine.FindStringSubmatch(stdout.String()); m != nil {
+			return m[1], m[2], stdout, stderr, stop
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("sandbox command ended early: %v\nstdout: %s\nstderr: %s", err, stdout, stderr)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sandbox command printed no URL:\n%s", stdout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestSandboxCommand runs the command through run and answers the curl of
+// the endpoint page: GET ?page=1&size=15&orderBy=FullName&dir=1 with a
+// bearer token.
+func TestSandboxCommand(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "sandbox.json")
+	args := []string{"sandbox", "--addr", "127.0.0.1:0", "--token", "cmd-test-token", "--records", "20", "--awkward", "--no-limits", "--data", data}
+	url, token, stdout, stderr, stop := startSandboxCommand(t, func(ctx context.Context, stdout, stderr io.Writer) error {
+		return run(ctx, args, strings.NewReader(""), stdout, stderr)
+	})
+	if token != "cmd-test-token" || !strings.HasPrefix(url, "http://127.0.0.1:") {
+		t.Fatalf("printed URL %q token %q", url, token)
+	}
+	for _, want := range []string{`curl -H "Authorization: Bearer cmd-test-token"`, "Press Ctrl-C", "32 records"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+
+	get := func(auth string) (int, []byte) {
+		req, _ := http.NewRequest("GET", url+"/api/billing/contractcontacts?page=1&size=15&orderBy=FullName&dir=1", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	status, b := get("Bearer " + token)
+	if status != 200 {
+		t.Fatalf("status %d: %s", status, b)
+	}
+	var page struct {
+		Records []struct {
+			FullName string
+			Address  *string
+		}
+		CurrentPageSize      int
+		CurrentOrderField    string
+		CurrentSortDirection int
+		TotalItems           int
+	}
+	if err := json.Unmarshal(b, &page); err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Records) != 15 || page.CurrentPageSize != 15 || page.CurrentOrderField != "FullName" || page.CurrentSortDirection != 1 || page.TotalItems != 32 {
+		t.Errorf("page: %d records, size %d, order %q %d, total %d", len(page.Records), page.CurrentPageSize, page.CurrentOrderField, page.CurrentSortDirection, page.TotalItems)
+	}
+	for i := 1; i < len(page.Records); i++ {
+		if strings.ToLower(page.Records[i-1].FullName) > strings.ToLower(page.Records[i].FullName) {
+			t.Errorf("not ordered by FullName: %q before %q", page.Records[i-1].FullName, page.Records[i].FullName)
+		}
+	}
+	if status, _ := get(""); status != 401 {
+		t.Errorf("without token: status %d, want 401", status)
+	}
+
+	if err := stop(); err != nil {
+		t.Fatalf("run returned %v after Ctrl-C", err)
+	}
+	info, err := os.Stat(data)
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("data file: %v, mode %v; want 0600", err, info)
+	}
+	if !strings.Contains(stderr.String(), "32 records saved") {
+		t.Errorf("stderr: %s", stderr)
+	}
+
+	t.Run("data is there on the next run", func(t *testing.T) {
+		args := []string{"sandbox", "--addr", "127.0.0.1:0", "--data", data}
+		_, token, stdout, _, stop := startSandboxCommand(t, func(ctx context.Context, stdout, stderr io.Writer) error {
+			return run(ctx, args, strings.NewReader(""), stdout, stderr)
+		})
+		if len(token) < 32 {
+			t.Errorf("random token %q is too short", token)
+		}
+		if !strings.Contains(stdout.String(), "(32 records, kept in") {
+			t.Errorf("output: %s", stdout)
+		}
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestSandboxCommandLogin(t *testing.T) {
+	a := &app{stdin: strings.NewReader(""), isTerminal: func(any) bool { return false },
+		getenv: func(k string) string {
+			return map[string]string{"SB_PW": "pa55 word"}[k]
+		}}
+	url, _, stdout, stderr, stop := startSandboxCommand(t, func(ctx context.Context, stdout, stderr io.Writer) error {
+		a.stdout, a.stderr = stdout, stderr
+		return a.run(ctx, []string{"sandbox", "--addr", "localhost:0", "--user", "me@example.com", "--password-env", "SB_PW"})
+	})
+	resp, err := http.Post(url+"/api/token", "application/x-www-form-urlencoded",
+		strings.NewReader("grant_type=password&username=me%40example.com&password=pa55+word"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"access_token"`) {
+		t.Errorf("password grant: %d %s", resp.StatusCode, b)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if out := stdout.String() + stderr.String(); strings.Contains(out, "pa55 word") {
+		t.Errorf("the password appears in the output:\n%s", out)
+	}
+	if !strings.Contains(stdout.String(), "me@example.com") {
+		t.Errorf("output does not say who may sign in:\n%s", stdout)
+	}
+}
+
+func TestSandboxCommandUsage(t *testing.T) {
+	badData := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(badData, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		wantErr string
+	}{
+		{"remote address refused", []string{"--addr", "0.0.0.0:8080"}, nil, "not a loopback address"},
+		{"all interfaces refused", []string{"--addr", ":8080"}, nil, "not a loopback address"},
+		{"address without port", []string{"--addr", "127.0.0.1"}, nil, "give HOST:PORT"},
+		{"negative records", []string{"--records", "-1"}, nil, "--records -1"},
+		{"page size zero", []string{"--max-page-size", "0"}, nil, "--max-page-size 0"},
+		{"rate above one", []string{"--error-rate", "1.5"}, nil, "--error-rate 1.5"},
+		{"negative drop rate", []string{"--drop-rate", "-0.1"}, nil, "--drop-rate -0.1"},
+		{"stall rate", []string{"--stall-rate", "2"}, nil, "--stall-rate 2"},
+		{"negative latency", []string{"--latency", "-1s"}, nil, "positive durations"},
+		{"token with space", []string{"--token", "a b"}, nil, "--token must not contain spaces"},
+		{"user without password", []string{"--user", "me@example.com"}, nil, "CONTACTBULK_SANDBOX_PASSWORD"},
+		{"user not an email", []string{"--user", "me"}, map[string]string{"CONTACTBULK_SANDBOX_PASSWORD": "x"}, "email address"},
+		{"totp without user", []string{"--totp-secret-env", "T"}, nil, "needs --user"},
+		{"empty totp secret", []string{"--user", "me@example.com", "--totp-secret-env", "T"}, map[string]string{"CONTACTBULK_SANDBOX_PASSWORD": "x"}, "is empty"},
+		{"bad totp secret", []string{"--user", "me@example.com", "--totp-secret-env", "T"}, map[string]string{"CONTACTBULK_SANDBOX_PASSWORD": "x", "T": "not base32!"}, "not base32"},
+		{"unknown flag", []string{"--password", "x"}, nil, "unknown flag"},
+		{"argument", []string{"extra"}, nil, "takes no arguments"},
+		{"unreadable data file", []string{"--data", badData}, nil, "read data file"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			a := &app{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, isTerminal: func(any) bool { return false },
+				getenv: func(k string) string { return tc.env[k] }}
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel() // a command that wrongly starts serving stops at once
+			err := a.run(ctx, append([]string{"sandbox", "--addr", "127.0.0.1:0"}, tc.args...))
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+			}
+			if code := exitCode(err); code != exitCannotRun {
+				t.Errorf("exit code %d, want %d", code, exitCannotRun)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error is not one line: %q", err)
+			}
+			var ee *exitError
+			if !errors.As(err, &ee) && !strings.Contains(tc.wantErr, "unknown") {
+				t.Errorf("error %T is not a usage error", err)
+			}
+		})
+	}
+	t.Run("allow-remote lifts the loopback rule", func(t *testing.T) {
+		if err := checkLoopback("0.0.0.0:0", true); err != nil {
+			t.Error(err)
+		}
+		for _, addr := range []string{"127.0.0.1:1", "[::1]:1", "localhost:1", "127.1.2.3:1"} {
+			if err := checkLoopback(addr, false); err != nil {
+				t.Errorf("%s: %v", addr, err)
+			}
+		}
+	})
+	t.Run("help has examples", func(t *testing.T) {
+		var stdout bytes.Buffer
+		if err := run(context.Background(), []string{"sandbox", "--help"}, strings.NewReader(""), &stdout, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"Examples:", "--records 1000 --awkward", "--password-env", "--allow-remote"} {
+			if !strings.Contains(stdout.String(), want) {
+				t.Errorf("help lacks %q", want)
+			}
+		}
+	})
+}
