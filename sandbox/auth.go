@@ -16,9 +16,10 @@ import (
 	"time"
 )
 
-// client is who made a request: key identifies the credential for the rate
-// limits (a hash, so that no token is kept in the limiter), user the name
-// written into UpdatedBy.
+// client is who made a request: key identifies it for the rate limits (the
+// configured token, or the user behind a Basic login or an issued token;
+// hashed, so that no token is kept in the limiter), user the name written
+// into UpdatedBy.
 type client struct {
 	key  string
 	user string
@@ -51,14 +52,16 @@ func (s *Server) authenticate(r *http.Request) (client, bool) {
 		}
 		s.authMu.Unlock()
 		if ok {
-			return client{key: keyOf("bearer", cred), user: g.user}, true
+			// Limits follow the user, so that signing in again or
+			// refreshing does not start a fresh allowance.
+			return client{key: keyOf("user", strings.ToLower(g.user)), user: g.user}, true
 		}
 	case strings.EqualFold(scheme, "Basic"):
 		email, password, ok := r.BasicAuth()
 		u := s.cfg.User
 		if ok && u.Email != "" && u.TOTPSecret == "" && strings.EqualFold(email, u.Email) &&
 			subtle.ConstantTimeCompare([]byte(password), []byte(u.Password)) == 1 {
-			return client{key: keyOf("basic", strings.ToLower(email)), user: u.Email}, true
+			return client{key: keyOf("user", strings.ToLower(email)), user: u.Email}, true
 		}
 	}
 	return client{}, false

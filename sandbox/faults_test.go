@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -98,6 +99,12 @@ func TestLimits(t *testing.T) {
 		if status, _ := h.do("GET", collectionPath, ""); status != 409 {
 			t.Errorf("same client: status %d, want 409", status)
 		}
+		// A token issued to the user shares the user's allowance.
+		form := url.Values{"grant_type": {"password"}, "username": {"a@example.com"}, "password": {"pw"}}
+		_, ans := h.postToken(form, "application/x-www-form-urlencoded", "")
+		if status, _ := h.doAuth("GET", collectionPath, "", "Bearer "+ans["access_token"].(string)); status != 409 {
+			t.Errorf("a fresh token of the same user: status %d, want 409", status)
+		}
 	})
 }
 
@@ -129,6 +136,17 @@ func TestInjections(t *testing.T) {
 	if status, _ := h.do("GET", collectionPath+"/87654321", ""); status != 200 {
 		t.Errorf("after injections: status %d", status)
 	}
+	t.Run("the token endpoint takes only injections naming it", func(t *testing.T) {
+		h.srv.Inject(Injection{Status: 503})
+		h.srv.Inject(Injection{Path: tokenPath, Status: 502})
+		status, _ := h.doAuth("POST", tokenPath, "", "")
+		if status != 502 {
+			t.Errorf("token endpoint: status %d, want the injected 502", status)
+		}
+		if status, _ := h.do("GET", collectionPath, ""); status != 503 {
+			t.Errorf("API: status %d, want the injected 503", status)
+		}
+	})
 	t.Run("injections come after auth", func(t *testing.T) {
 		h.srv.Inject(Injection{Status: 500})
 		if status, _ := h.doAuth("GET", collectionPath, "", ""); status != 401 {

@@ -34,6 +34,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	path := strings.TrimSuffix(r.URL.Path, "/")
 	if path == tokenPath {
+		if in, ok := s.injection(r, true); ok {
+			s.serveInjection(w, r, client{}, in)
+			return
+		}
 		s.serveToken(w, r)
 		return
 	}
@@ -47,7 +51,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"Message": "Authorization has been denied for this request."})
 		return
 	}
-	if in, ok := s.injection(r); ok {
+	if in, ok := s.injection(r, false); ok {
 		s.serveInjection(w, r, client, in)
 		return
 	}
@@ -128,15 +132,17 @@ func (s *Server) roll() (serverError, stall, drop bool) {
 	return serverError, stall, drop
 }
 
-// injection takes the first queued injection matching r, if any.
-func (s *Server) injection(r *http.Request) (Injection, bool) {
+// injection takes the first queued injection matching r, if any. For the
+// token endpoint (tokenOnly) only injections naming its path match, so that
+// an injection for any path is kept for the API calls.
+func (s *Server) injection(r *http.Request, tokenOnly bool) (Injection, bool) {
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
 	for i, in := range s.injections {
 		if in.Method != "" && !strings.EqualFold(in.Method, r.Method) {
 			continue
 		}
-		if in.Path != "" && !strings.HasPrefix(r.URL.Path, in.Path) {
+		if in.Path != "" && !strings.HasPrefix(r.URL.Path, in.Path) || tokenOnly && in.Path == "" {
 			continue
 		}
 		s.injections[i].Times--
