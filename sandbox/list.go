@@ -230,8 +230,6 @@ type listQuery struct {
 // badQuery is a listing parameter the sandbox cannot read.
 type badQuery struct{ param, value, message string }
 
-func (e *badQuery) Error() string { return e.param + ": " + e.message }
-
 // parseList reads the paging, sorting and filter parameters of a listing.
 func (s *Server) parseList(q url.Values) (listQuery, *badQuery) {
 	lq := listQuery{page: 1, size: 25}

@@ -319,6 +319,23 @@ func TestSeeds(t *testing.T) {
 	}
 }
 
+func TestCountries(t *testing.T) {
+	h := start(t, Config{})
+	countries := Countries()
+	if len(countries) < 5 || countries[1] != "United Kingdom" {
+		t.Fatalf("Countries() = %v", countries)
+	}
+	for id, name := range countries {
+		rid := h.create(fmt.Sprintf(`{"CoworkerContractId": 1001, "FullName": "From %d", "CountryId": %d}`, id, id))
+		if r := h.record(rid); r.CountryName == nil || *r.CountryName != name {
+			t.Errorf("CountryId %d: CountryName %v, want %q", id, r.CountryName, name)
+		}
+	}
+	if _, ok := countries[int64(len(countries)+1)]; ok {
+		t.Error("Countries is not numbered 1..n")
+	}
+}
+
 func deref(p *string) string {
 	if p == nil {
 		return ""
