@@ -52,6 +52,8 @@ func (s *Server) Generate(n int, contractID int64) {
 	chunk := make([]Record, n) // one allocation for all records
 	s.records = slices.Grow(s.records, n)
 	var rawUUID [16]byte
+	shared := &joined{contracts: map[int64]*Record{}, coworkers: map[int64]*Record{}, countries: map[int64]*string{}}
+	cityPtrs, statePtrs := sharedStrings(cities), sharedStrings(states)
 	for i := range chunk {
 		rec := &chunk[i]
 		c := contracts[i%len(contracts)]
@@ -74,8 +76,7 @@ func (s *Server) Generate(n int, contractID int64) {
 			addr := strconv.Itoa(1+rng.IntN(200)) + " " + streets[rng.IntN(len(streets))]
 			pc := fmt.Sprintf("AB%d %dCD", 1+rng.IntN(20), rng.IntN(10))
 			rec.Address, rec.PostCode = &addr, &pc
-			city, state := cities[ci], states[ci]
-			rec.CityName, rec.State = &city, &state
+			rec.CityName, rec.State = cityPtrs[ci], statePtrs[ci]
 			country := int64(1 + ci%10)
 			rec.CountryID = &country
 		}
@@ -101,9 +102,19 @@ func (s *Server) Generate(n int, contractID int64) {
 		binaryPutUint64(rawUUID[8:], rng.Uint64())
 		rec.UniqueID = formatUUID(rawUUID)
 		rec.UpdatedBy = &user
-		s.resolve(rec)
+		s.resolveShared(rec, shared)
 		s.put(rec)
 	}
+}
+
+// sharedStrings returns pointers to copies of ss, for records to share.
+func sharedStrings(ss []string) []*string {
+	out := make([]*string, len(ss))
+	for i := range ss {
+		v := ss[i]
+		out[i] = &v
+	}
+	return out
 }
 
 func binaryPutUint64(b []byte, v uint64) {

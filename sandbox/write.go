@@ -179,31 +179,96 @@ func (s *Server) validate(b body) (Record, []fieldError) {
 
 // resolve fills the properties Nexudus derives from the contract, the
 // coworker and the country. It runs under s.mu.
-func (s *Server) resolve(rec *Record) {
+func (s *Server) resolve(rec *Record) { s.resolveShared(rec, nil) }
+
+// joined holds derived values shared, read-only, by many records.
+type joined struct {
+	contracts map[int64]*Record // only the CoworkerContract* fields are set
+	coworkers map[int64]*Record // only the Coworker* fields are set
+	countries map[int64]*string
+}
+
+// resolveShared is resolve, sharing the derived values through j when it
+// is not nil: stored records are never modified in place, so many can
+// point at the same strings (a million generated records stay small).
+func (s *Server) resolveShared(rec *Record, j *joined) {
 	if c, ok := s.contracts[rec.CoworkerContractID]; ok {
-		q := c.Quantity
-		rec.CoworkerContractQuantity = &q
-		rec.CoworkerContractTariffName = nonEmpty(c.TariffName)
-		rec.CoworkerContractFloorPlanDeskIds = nonEmpty(c.FloorPlanDeskIds)
-		rec.CoworkerContractFloorPlanDeskNames = nonEmpty(c.FloorPlanDeskNames)
+		from := j.contract(c)
+		rec.CoworkerContractQuantity = from.CoworkerContractQuantity
+		rec.CoworkerContractTariffName = from.CoworkerContractTariffName
+		rec.CoworkerContractFloorPlanDeskIds = from.CoworkerContractFloorPlanDeskIds
+		rec.CoworkerContractFloorPlanDeskNames = from.CoworkerContractFloorPlanDeskNames
 	}
 	if rec.CoworkerID != nil {
 		if c, ok := s.coworkers[*rec.CoworkerID]; ok {
-			rec.CoworkerFullName = nonEmpty(c.FullName)
-			rec.CoworkerCompanyName = nonEmpty(c.CompanyName)
-			rec.CoworkerBillingName = nonEmpty(c.BillingName)
-			rec.CoworkerEmail = nonEmpty(c.Email)
-			active := c.Active
-			rec.CoworkerActive = &active
+			from := j.coworker(c)
+			rec.CoworkerFullName = from.CoworkerFullName
+			rec.CoworkerCompanyName = from.CoworkerCompanyName
+			rec.CoworkerBillingName = from.CoworkerBillingName
+			rec.CoworkerEmail = from.CoworkerEmail
+			rec.CoworkerActive = from.CoworkerActive
 		}
 	}
 	if rec.CountryID != nil {
-		if name, ok := countryName(*rec.CountryID); ok {
-			rec.CountryName = &name
-		}
+		rec.CountryName = j.country(*rec.CountryID)
 	}
 	text := rec.FullName
 	rec.ToStringText = &text
+}
+
+func (j *joined) contract(c Contract) *Record {
+	if j != nil {
+		if r, ok := j.contracts[c.ID]; ok {
+			return r
+		}
+	}
+	q := c.Quantity
+	r := &Record{
+		CoworkerContractQuantity:           &q,
+		CoworkerContractTariffName:         nonEmpty(c.TariffName),
+		CoworkerContractFloorPlanDeskIds:   nonEmpty(c.FloorPlanDeskIds),
+		CoworkerContractFloorPlanDeskNames: nonEmpty(c.FloorPlanDeskNames),
+	}
+	if j != nil {
+		j.contracts[c.ID] = r
+	}
+	return r
+}
+
+func (j *joined) coworker(c Coworker) *Record {
+	if j != nil {
+		if r, ok := j.coworkers[c.ID]; ok {
+			return r
+		}
+	}
+	active := c.Active
+	r := &Record{
+		CoworkerFullName:    nonEmpty(c.FullName),
+		CoworkerCompanyName: nonEmpty(c.CompanyName),
+		CoworkerBillingName: nonEmpty(c.BillingName),
+		CoworkerEmail:       nonEmpty(c.Email),
+		CoworkerActive:      &active,
+	}
+	if j != nil {
+		j.coworkers[c.ID] = r
+	}
+	return r
+}
+
+func (j *joined) country(id int64) *string {
+	if j != nil {
+		if p, ok := j.countries[id]; ok {
+			return p
+		}
+	}
+	name, ok := countryName(id)
+	if !ok {
+		return nil
+	}
+	if j != nil {
+		j.countries[id] = &name
+	}
+	return &name
 }
 
 func nonEmpty(s string) *string {
