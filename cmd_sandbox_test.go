@@ -220,6 +220,7 @@ func TestSandboxCommandUsage(t *testing.T) {
 		{"unknown flag", []string{"--password", "x"}, nil, "unknown flag"},
 		{"argument", []string{"extra"}, nil, "takes no arguments"},
 		{"unreadable data file", []string{"--data", badData}, nil, "read data file"},
+		{"data file in a missing directory", []string{"--data", filepath.Join(filepath.Dir(badData), "no", "x.json")}, nil, "directory does not exist"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

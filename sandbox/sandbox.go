@@ -11,6 +11,8 @@ import (
 	"fmt"
 	mrand "math/rand/v2"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -174,7 +176,8 @@ type Server struct {
 
 // New returns a sandbox seeded with DefaultContracts and DefaultCoworkers,
 // or with what Config.DataFile holds when it exists. It returns an error
-// when the data file cannot be read or a fault fraction is out of range.
+// when the data file cannot be read, its directory does not exist, or a
+// fault fraction is out of range.
 func New(cfg Config) (*Server, error) {
 	for name, f := range map[string]float64{
 		"server error": cfg.Faults.ServerErrors, "drop": cfg.Faults.DropAfterCreate, "stall": cfg.Faults.Stalls,
@@ -227,6 +230,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	loaded := false
 	if cfg.DataFile != "" {
+		if info, err := os.Stat(filepath.Dir(cfg.DataFile)); err != nil || !info.IsDir() {
+			return nil, fmt.Errorf("sandbox: data file %s: its directory does not exist", cfg.DataFile)
+		}
 		var err error
 		if loaded, err = s.load(cfg.DataFile); err != nil {
 			return nil, err

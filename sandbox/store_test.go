@@ -88,13 +88,26 @@ func TestDataFile(t *testing.T) {
 			t.Errorf("error %v, want one naming the file", err)
 		}
 	})
-	t.Run("unwritable directory", func(t *testing.T) {
-		s, err := New(Config{DataFile: filepath.Join(t.TempDir(), "missing", "dir", "data.json")})
+	t.Run("missing directory", func(t *testing.T) {
+		_, err := New(Config{DataFile: filepath.Join(t.TempDir(), "missing", "data.json")})
+		if err == nil || !strings.Contains(err.Error(), "directory does not exist") {
+			t.Errorf("error %v, want one about the directory", err)
+		}
+	})
+	t.Run("directory removed while running", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "gone")
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		s, err := New(Config{DataFile: filepath.Join(dir, "data.json")})
 		if err != nil {
 			t.Fatal(err)
 		}
+		if err := os.Remove(dir); err != nil {
+			t.Fatal(err)
+		}
 		if err := s.Close(); err == nil {
-			t.Error("Close saved into a directory that does not exist")
+			t.Error("Close reported no error saving into a directory that is gone")
 		}
 	})
 }
