@@ -44,6 +44,14 @@ func usageErrorf(format string, args ...any) error {
 	return &exitError{code: exitCannotRun, err: fmt.Errorf(format, args...)}
 }
 
+// noArgs refuses positional arguments as a usage error (exit 2).
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageErrorf("%s takes no arguments, got %q (see '%s --help')", cmd.Name(), args[0], cmd.CommandPath())
+	}
+	return nil
+}
+
 // rowsFailed is the quiet error of a run that finished with some rows
 // invalid or failed, already reported in the summary: exit code 1.
 func rowsFailed() error { return &exitError{code: exitRowsFailed} }
@@ -115,11 +123,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 func (a *app) run(ctx context.Context, args []string) error {
 	root := a.rootCommand()
+	started := false
+	root.PersistentPreRun = func(*cobra.Command, []string) { started = true }
 	root.SetArgs(args)
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
-	return root.ExecuteContext(ctx)
+	err := root.ExecuteContext(ctx)
+	var ee *exitError
+	if err != nil && !started && !errors.As(err, &ee) {
+		// Cobra refused the command line before any command ran (an
+		// unknown command, say): that is a usage error.
+		return usageErrorf("%v (see 'contactbulk --help')", err)
+	}
+	return err
 }
 
 func (a *app) rootCommand() *cobra.Command {

@@ -73,24 +73,8 @@ func (h *exportHarness) insert(r sandbox.Record) int64 {
 // stderr and the exit code.
 func (h *exportHarness) run(ctx context.Context, args ...string) (string, string, int) {
 	h.t.Helper()
-	var stdout, stderr bytes.Buffer
 	env := map[string]string{"NEXUDUS_URL": h.url, "NEXUDUS_TOKEN": "export-test-token"}
-	a := &app{
-		stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
-		getenv:     func(k string) string { return env[k] },
-		configDir:  h.t.TempDir(),
-		cacheDir:   h.t.TempDir(),
-		isTerminal: func(any) bool { return false },
-	}
-	err := a.run(ctx, append([]string{"export", "--rate", "1000/s"}, args...))
-	if err != nil {
-		stderr.WriteString("contactbulk: " + err.Error() + "\n")
-	}
-	out := stdout.String() + stderr.String()
-	if strings.Contains(out, "export-test-token") {
-		h.t.Errorf("the token appears in the output:\n%s", out)
-	}
-	return stdout.String(), stderr.String(), exitCode(err)
+	return runCLI(ctx, h.t, env, "", append([]string{"export", "--rate", "1000/s"}, args...)...)
 }
 
 // exportRows parses CSV text (dropping a BOM) into rows keyed by header.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -24,23 +23,8 @@ var updateSamples = flag.Bool("update-samples", false, "regenerate samples/conta
 // returns stdout, stderr and the exit code.
 func runImport(t *testing.T, url string, stdin string, args ...string) (string, string, int) {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
 	env := map[string]string{"NEXUDUS_URL": url, "NEXUDUS_TOKEN": "import-test-token"}
-	a := &app{
-		stdin: strings.NewReader(stdin), stdout: &stdout, stderr: &stderr,
-		getenv:     func(k string) string { return env[k] },
-		configDir:  t.TempDir(),
-		cacheDir:   t.TempDir(),
-		isTerminal: func(any) bool { return false },
-	}
-	err := a.run(context.Background(), append([]string{"import"}, args...))
-	if err != nil && err.Error() != "" {
-		stderr.WriteString("contactbulk: " + err.Error() + "\n")
-	}
-	if strings.Contains(stdout.String()+stderr.String(), "import-test-token") {
-		t.Errorf("the token appears in the output")
-	}
-	return stdout.String(), stderr.String(), exitCode(err)
+	return runCLI(context.Background(), t, env, stdin, append([]string{"import"}, args...)...)
 }
 
 // TestImportSamplesDryRun dry-runs every sample and checks its outcome.

@@ -125,14 +125,6 @@ func (a *app) login(ctx context.Context, f *loginFlags) error {
 	return nil
 }
 
-// noArgs refuses arguments as a usage error (exit 2).
-func noArgs(cmd *cobra.Command, args []string) error {
-	if len(args) > 0 {
-		return usageErrorf("%s takes no arguments, got %q (see '%s --help')", cmd.Name(), args[0], cmd.CommandPath())
-	}
-	return nil
-}
-
 // signInError turns a failed sign-in into a one-line error saying what to do.
 func (a *app) signInError(ctx context.Context, err error, base string, gaveTOTP bool) error {
 	if ctx.Err() != nil {

@@ -11,7 +11,7 @@ func (a *app) versionCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:     "version",
 		Short:   "Print the version of contactbulk",
-		Args:    cobra.NoArgs,
+		Args:    noArgs,
 		Example: "  contactbulk version",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fmt.Fprintln(a.stdout, "contactbulk "+version())

@@ -48,17 +48,7 @@ func (s *syncBuffer) String() string {
 // environment and temporary config and cache dirs.
 func clientTestApp(t *testing.T, env map[string]string) (*app, *syncBuffer, *syncBuffer) {
 	t.Helper()
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
-	dir := t.TempDir()
-	return &app{
-		stdin:      strings.NewReader(""),
-		stdout:     stdout,
-		stderr:     stderr,
-		getenv:     func(k string) string { return env[k] },
-		configDir:  filepath.Join(dir, "config"),
-		cacheDir:   filepath.Join(dir, "cache"),
-		isTerminal: func(any) bool { return false },
-	}, stdout, stderr
+	return testApp(t, env, "")
 }
 
 // startClientSandbox runs a sandbox (limits off unless cfg sets them) with
