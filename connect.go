@@ -36,6 +36,7 @@ const (
 	defaultRequestRate = "120/min"
 	defaultDailyWrites = 2500
 	defaultTimeout     = 30 * time.Second
+	documentedPerHour  = 5000 // Nexudus's limit on all requests in any hour
 )
 
 // register adds the connection flags to cmd; writes adds the write pacing
@@ -97,7 +98,8 @@ func (a *app) prepare(ctx context.Context, f *clientFlags) (*connection, error) 
 		return nil, usageErrorf("--daily-writes %d: must be a positive number of creates", f.dailyWrites)
 	}
 	logf := a.logger()
-	cfg := nexudus.Config{Timeout: f.timeout, Logf: logf}
+	// PerHour: at 120/min a long run would pass Nexudus's 5,000 an hour.
+	cfg := nexudus.Config{Timeout: f.timeout, Logf: logf, PerHour: documentedPerHour}
 	if f.writes {
 		cfg.WriteRate = r
 		cfg.DailyWrites = f.dailyWrites

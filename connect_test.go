@@ -214,9 +214,9 @@ func TestConnectPacingFromFlags(t *testing.T) {
 		want  nexudus.Pacing
 	}{
 		{"import", clientFlags{rate: "30/min", dailyWrites: 100, writes: true, timeout: time.Second},
-			nexudus.Pacing{Requests: nexudus.Rate{N: 120, Per: time.Minute}, MinInterval: 100 * time.Millisecond, Writes: nexudus.Rate{N: 30, Per: time.Minute}, DailyWrites: 100}},
+			nexudus.Pacing{Requests: nexudus.Rate{N: 120, Per: time.Minute}, MinInterval: 100 * time.Millisecond, Writes: nexudus.Rate{N: 30, Per: time.Minute}, DailyWrites: 100, PerHour: 5000}},
 		{"export", clientFlags{rate: "2/s", timeout: time.Second},
-			nexudus.Pacing{Requests: nexudus.Rate{N: 2, Per: time.Second}, MinInterval: 100 * time.Millisecond, Writes: nexudus.Rate{N: 60, Per: time.Minute}, DailyWrites: -1}},
+			nexudus.Pacing{Requests: nexudus.Rate{N: 2, Per: time.Second}, MinInterval: 100 * time.Millisecond, Writes: nexudus.Rate{N: 60, Per: time.Minute}, DailyWrites: -1, PerHour: 5000}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

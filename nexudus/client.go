@@ -21,8 +21,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"contactbulk/mapping"
 )
 
@@ -49,6 +47,8 @@ type Config struct {
 	Rate        Rate          // all requests; 120/min when zero
 	MinInterval time.Duration // between any two requests; 100 ms when 0, none when negative
 	WriteRate   Rate          // creates; 60/min when zero
+	PerHour     int           // all requests in any hour; no hourly window when 0 (contactbulk sets Nexudus's 5,000)
+	PaceMargin  time.Duration // added to each spacing, at most a quarter of it, for jitter on the way to the server; 20 ms when 0, none when negative
 
 	DailyWrites int    // writes per rolling 24 h; 2,500 when 0, no budget when negative
 	BudgetFile  string // where the write count persists (see BudgetPath); in memory when ""
@@ -69,17 +69,16 @@ type Pacing struct {
 	MinInterval time.Duration
 	Writes      Rate
 	DailyWrites int
+	PerHour     int // 0: no hourly window
 }
 
 // Client talks to one Nexudus space. It is safe for concurrent use.
 type Client struct {
-	cfg      Config
-	base     *url.URL
-	http     *http.Client
-	requests *rate.Limiter
-	interval *rate.Limiter // nil without a minimum interval
-	writes   *rate.Limiter
-	budget   *budget
+	cfg    Config
+	base   *url.URL
+	http   *http.Client
+	pacer  *pacer
+	budget *budget
 
 	authMu  sync.Mutex
 	session *Session
@@ -139,6 +138,9 @@ func New(cfg Config) (*Client, error) {
 	if cfg.MinInterval == 0 {
 		cfg.MinInterval = 100 * time.Millisecond
 	}
+	if cfg.PaceMargin == 0 {
+		cfg.PaceMargin = defaultPaceMargin
+	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
@@ -171,15 +173,11 @@ func New(cfg Config) (*Client, error) {
 		hc = &http.Client{}
 	}
 	c := &Client{
-		cfg:      cfg,
-		base:     base,
-		http:     hc,
-		requests: rate.NewLimiter(cfg.Rate.limit(), 1),
-		writes:   rate.NewLimiter(cfg.WriteRate.limit(), 1),
-		budget:   &budget{limit: cfg.DailyWrites, path: cfg.BudgetFile, now: cfg.Now},
-	}
-	if cfg.MinInterval > 0 {
-		c.interval = rate.NewLimiter(rate.Every(cfg.MinInterval), 1)
+		cfg:    cfg,
+		base:   base,
+		http:   hc,
+		pacer:  newPacer(cfg),
+		budget: &budget{limit: cfg.DailyWrites, path: cfg.BudgetFile, now: cfg.Now},
 	}
 	if cfg.Session != nil {
 		s := *cfg.Session
@@ -193,7 +191,7 @@ func (c *Client) BaseURL() string { return c.cfg.BaseURL }
 
 // Pacing returns the limits the client paces itself by.
 func (c *Client) Pacing() Pacing {
-	return Pacing{Requests: c.cfg.Rate, MinInterval: c.cfg.MinInterval, Writes: c.cfg.WriteRate, DailyWrites: c.cfg.DailyWrites}
+	return Pacing{Requests: c.cfg.Rate, MinInterval: c.cfg.MinInterval, Writes: c.cfg.WriteRate, DailyWrites: c.cfg.DailyWrites, PerHour: c.cfg.PerHour}
 }
 
 // WritesUsed returns how many writes the rolling 24-hour budget window holds.
@@ -392,15 +390,17 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 	throttled, retries := 0, 0
 	refreshed, reserved := false, false
 	for {
-		if err := c.pace(ctx, r.write); err != nil {
-			return nil, err
-		}
+		// The token first: a refresh is a request of its own, and paced
+		// as one. Nothing slow then comes between pacing and sending.
 		token := ""
 		if r.auth {
 			var err error
 			if token, err = c.accessToken(ctx); err != nil {
 				return nil, err
 			}
+		}
+		if err := c.pacer.wait(ctx, r.write); err != nil {
+			return nil, err
 		}
 		if r.write && !reserved {
 			// Counted once per call, just before the first send.
@@ -472,32 +472,6 @@ func retryable(status int) bool {
 		return true
 	}
 	return false
-}
-
-// pace waits for the limiters: every request, and writes also the write one.
-func (c *Client) pace(ctx context.Context, write bool) error {
-	if write {
-		if err := c.writes.Wait(ctx); err != nil {
-			return waitError(ctx, err)
-		}
-	}
-	if c.interval != nil {
-		if err := c.interval.Wait(ctx); err != nil {
-			return waitError(ctx, err)
-		}
-	}
-	if err := c.requests.Wait(ctx); err != nil {
-		return waitError(ctx, err)
-	}
-	return nil
-}
-
-// waitError prefers the context's own error over the limiter's wording.
-func waitError(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	return err
 }
 
 // send makes one attempt. A transport error wraps errNotSent when the

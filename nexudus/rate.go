@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Rate is a number of requests per period, such as 60 per minute.
@@ -30,11 +28,6 @@ func (r Rate) String() string {
 
 // IsZero reports whether r is unset.
 func (r Rate) IsZero() bool { return r.N == 0 && r.Per == 0 }
-
-// limit is r as a limiter rate: events per second.
-func (r Rate) limit() rate.Limit {
-	return rate.Limit(float64(r.N) / r.Per.Seconds())
-}
 
 // ParseRate reads a rate written as N/UNIT, where UNIT is s, min or h
 // (also sec, second, m, minute, hour): "60/min", "2/s", "5000/h". It
