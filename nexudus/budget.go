@@ -44,6 +44,11 @@ func (b *budget) reserve() error {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	unlock, err := b.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	writes, err := b.load()
 	if err != nil {
 		return err
@@ -67,6 +72,11 @@ func (b *budget) reserve() error {
 func (b *budget) used() (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	unlock, err := b.lock()
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
 	writes, err := b.load()
 	if err != nil {
 		return 0, err
@@ -78,6 +88,20 @@ func (b *budget) used() (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// lock keeps other processes out of the budget file between load and
+// store, so that two runs at once cannot both count from the same total.
+// It locks a companion file: the budget file itself is replaced on store.
+func (b *budget) lock() (unlock func(), err error) {
+	if b.path == "" {
+		return func() {}, nil
+	}
+	unlock, err = lockFile(b.path + ".lock")
+	if err != nil {
+		return nil, fmt.Errorf("lock write budget: %w", err)
+	}
+	return unlock, nil
 }
 
 func (b *budget) load() ([]time.Time, error) {
