@@ -34,7 +34,7 @@ type Options struct {
 	BOM          bool       // start with a UTF-8 byte order mark, for Excel
 	Full         bool       // fill Address, PostCode, CityName, State and Notes with the several-at-once read
 	Filters      url.Values // documented filters by query name (see AddFilter)
-	OrderBy      string     // a record property; "" means Id
+	OrderBy      string     // a record property; "" means Id (see Run for other orders)
 	Descending   bool
 	PageSize     int // records asked per page; 0 means 1000 (the server may serve fewer)
 	Window       int // pages requested ahead of the one being written; 0 means 4
@@ -58,7 +58,7 @@ type Summary struct {
 	Pages      int           `json:"pages"`       // listing pages fetched
 	TotalItems int           `json:"total_items"` // the server's count at the end
 	Passes     int           `json:"passes"`      // listing passes: 1, more when data changed while paging
-	Repaired   int           `json:"repaired"`    // records found by verification passes after moving
+	Repaired   int           `json:"repaired"`    // records found by verification passes after moving, written at the end
 	Repeats    int           `json:"repeats"`     // records served again and left out (already written)
 	FullReads  int           `json:"full_reads"`  // several-at-once reads made for --full
 	Consistent bool          `json:"consistent"`  // a pass saw a stable listing and the file holds all of it
@@ -73,9 +73,14 @@ var ErrInconsistent = errors.New("records kept moving while paging; the export c
 // Run exports the records opt selects from api to w as CSV. Pages are
 // fetched a few at a time and written in order as they arrive, so memory
 // does not grow with the number of records; only the set of Ids written
-// (8 bytes each) does. It returns an error wrapping ErrInconsistent when the
-// result cannot be shown complete, ctx's error when interrupted, and the
-// API's or the writer's error otherwise.
+// (8 bytes each) does. The first pass pages in opt's order; when records
+// moved while it paged, verification passes list again by Id (the only order
+// in which a move can be detected) and write what was missed at the end of
+// the output, so with another order than Id the file is then complete but
+// not fully sorted (Summary.Repaired says how many rows are out of place).
+// It returns an error wrapping ErrInconsistent when the result cannot be
+// shown complete, ctx's error when interrupted, and the API's or the
+// writer's error otherwise.
 func Run(ctx context.Context, api API, w io.Writer, opt Options) (Summary, error) {
 	start := time.Now()
 	e := newExport(api, w, opt)
@@ -94,6 +99,7 @@ type export struct {
 	row     []string
 	seen    idSet
 	dir     int   // the direction sent for the export's order
+	orderBy string // the order of the current pass: opt.OrderBy, then Id
 	asc     int   // the server's value for ascending
 	desc    int   // the server's value for descending
 	maxID   int64 // the highest Id when the current pass started
@@ -102,6 +108,7 @@ type export struct {
 	mu      sync.Mutex // guards sum.FullReads
 	pass    int
 	passN   int // records served in the current pass
+	passRep int // records served again within the current pass
 	totals  []int
 }
 
@@ -187,8 +194,11 @@ func (e *export) direction(ctx context.Context) error {
 
 func (e *export) listOptions(page, size int) nexudus.ListOptions {
 	dir := e.dir
-	return nexudus.ListOptions{Page: page, Size: size, OrderBy: e.opt.OrderBy, Dir: &dir, Filters: e.opt.Filters}
+	return nexudus.ListOptions{Page: page, Size: size, OrderBy: e.orderBy, Dir: &dir, Filters: e.opt.Filters}
 }
+
+// byIDOrder reports whether the current pass pages by Id.
+func (e *export) byIDOrder() bool { return strings.EqualFold(e.orderBy, "Id") }
 
 // listAll makes one pass over the listing, writing the records not written
 // yet, and reports whether the pass is shown complete.
@@ -203,8 +213,14 @@ func (e *export) listOptions(page, size int) nexudus.ListOptions {
 // checks by count too. Otherwise the caller makes another pass, writing
 // what it missed.
 func (e *export) listAll(ctx context.Context) (bool, error) {
-	e.passN, e.passOld = 0, 0
+	e.passN, e.passOld, e.passRep = 0, 0, 0
 	e.totals = e.totals[:0]
+	e.orderBy = e.opt.OrderBy
+	if e.pass > 1 && !strings.EqualFold(e.orderBy, "Id") {
+		// Only paging by Id can show that nothing was missed: verify by Id,
+		// ascending, and append what the ordered pass missed.
+		e.orderBy, e.dir = "Id", e.asc
+	}
 	top, err := e.api.List(ctx, e.byID(1, 1, e.desc))
 	if err != nil {
 		return false, fmt.Errorf("count contacts: %w", err)
@@ -252,17 +268,19 @@ func (e *export) listAll(ctx context.Context) (bool, error) {
 	if endCount-added != startCount || e.passOld < startCount {
 		return false, nil // records older than the pass were deleted or missed
 	}
-	if strings.EqualFold(e.opt.OrderBy, "Id") {
+	if e.byIDOrder() {
 		return true, nil
 	}
-	// In another order, new records land anywhere: ask for a listing that
-	// did not change at all.
+	// In another order, new records land anywhere and an updated record can
+	// move past the offset (served twice, or missed while another is served
+	// twice): ask for a listing that did not change at all and served each
+	// record once.
 	for _, t := range e.totals {
 		if t != endCount {
 			return false, nil
 		}
 	}
-	return e.passN == endCount, nil
+	return e.passRep == 0 && e.passN == endCount, nil
 }
 
 // countAdded returns the server's count now and how many of those records
@@ -295,12 +313,12 @@ func (e *export) byID(page, size, dir int) nexudus.ListOptions {
 
 // checkOrder makes sure a listing by Id comes back in the order asked.
 func (e *export) checkOrder(pg *nexudus.Page) error {
-	if !strings.EqualFold(e.opt.OrderBy, "Id") {
+	if !e.byIDOrder() {
 		return nil
 	}
 	for i := 1; i < len(pg.Records); i++ {
 		a, b := pg.Records[i-1].ID, pg.Records[i].ID
-		if (a > b) != e.opt.Descending {
+		if (a > b) != (e.dir != e.asc) {
 			return fmt.Errorf("list contacts: the server did not sort by Id as asked (dir=%d); cannot page consistently", e.dir)
 		}
 	}
@@ -403,6 +421,9 @@ func (e *export) write(pg *nexudus.Page) error {
 		}
 		if !e.seen.add(r.ID) {
 			e.sum.Repeats++
+			if e.pass == 1 {
+				e.passRep++ // in later passes most repeats are from earlier passes
+			}
 			continue
 		}
 		for j, c := range e.cols {
