@@ -98,12 +98,12 @@ type export struct {
 	safe    *gocsv.SafeCSVWriter
 	row     []string
 	seen    idSet
-	dir     int   // the direction sent for the export's order
+	dir     int    // the direction sent for the export's order
 	orderBy string // the order of the current pass: opt.OrderBy, then Id
-	asc     int   // the server's value for ascending
-	desc    int   // the server's value for descending
-	maxID   int64 // the highest Id when the current pass started
-	passOld int   // records served in the current pass with Ids up to maxID
+	asc     int    // the server's value for ascending
+	desc    int    // the server's value for descending
+	maxID   int64  // the highest Id when the current pass started
+	passOld int    // records served in the current pass with Ids up to maxID
 	sum     Summary
 	mu      sync.Mutex // guards sum.FullReads
 	pass    int
