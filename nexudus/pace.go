@@ -4,10 +4,14 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // pacer lets requests go so that the server, counting them as they arrive,
-// never sees more than a limit allows.
+// never sees more than a limit allows. The spacings are token buckets of
+// one token (x/time/rate); the hourly limit is a sliding window, which a
+// token bucket cannot keep without giving up throughput.
 //
 // Nexudus counts requests in sliding windows (N per minute, per hour) and
 // refuses one that comes less than a minimum interval after the last. The
@@ -21,16 +25,13 @@ import (
 // as a record of the last PerHour send times, for limits that a steady
 // per-minute pace would exceed if sustained (5,000/h against 120/min).
 type pacer struct {
-	gap      time.Duration // between any two requests, margin included
-	writeGap time.Duration // between two writes, margin included
-	hourly   window        // all requests in any hour; N == 0 for none
-
 	now   func() time.Time
 	sleep func(context.Context, time.Duration) error
 
-	mu        sync.Mutex
-	last      time.Time // when the last request went
-	lastWrite time.Time // when the last write went
+	mu     sync.Mutex
+	all    *rate.Limiter // spacing of any two requests, margin included
+	writes *rate.Limiter // spacing of two writes, margin included
+	hourly window        // all requests in any hour; N == 0 for none
 }
 
 // window is the send times of the last N requests under a limit of N per
@@ -65,12 +66,30 @@ func newPacer(cfg Config) *pacer {
 		gap = max(gap, spacing(1, cfg.MinInterval, margin))
 	}
 	return &pacer{
-		gap:      gap,
-		writeGap: spacing(cfg.WriteRate.N, cfg.WriteRate.Per, margin),
-		hourly:   window{N: max(cfg.PerHour, 0), Per: time.Hour, margin: margin},
-		now:      time.Now,
-		sleep:    sleep,
+		all:    spaced(gap),
+		writes: spaced(spacing(cfg.WriteRate.N, cfg.WriteRate.Per, margin)),
+		hourly: window{N: max(cfg.PerHour, 0), Per: time.Hour, margin: margin},
+		now:    time.Now,
+		sleep:  sleep,
 	}
+}
+
+// spaced returns a limiter that lets one request go every gap, the first
+// at once; no limit when gap is 0.
+func spaced(gap time.Duration) *rate.Limiter {
+	if gap <= 0 {
+		return rate.NewLimiter(rate.Inf, 1)
+	}
+	return rate.NewLimiter(rate.Every(gap), 1)
+}
+
+// delay returns how long from now until lim has a token.
+func delay(lim *rate.Limiter, now time.Time) time.Duration {
+	missing := 1 - lim.TokensAt(now)
+	if missing <= 0 || lim.Limit() == rate.Inf {
+		return 0
+	}
+	return time.Duration(missing / float64(lim.Limit()) * float64(time.Second))
 }
 
 // wait returns when a request (a write when write is set) may go, and
@@ -82,33 +101,34 @@ func (p *pacer) wait(ctx context.Context, write bool) error {
 		}
 		p.mu.Lock()
 		now := p.now()
-		at := p.next(write)
-		if !at.After(now) {
-			p.last = now
+		wait := p.delay(now, write)
+		if wait <= 0 {
+			p.all.AllowN(now, 1)
 			if write {
-				p.lastWrite = now
+				p.writes.AllowN(now, 1)
 			}
 			p.hourly.add(now)
 			p.mu.Unlock()
 			return nil
 		}
 		p.mu.Unlock()
-		if err := p.sleep(ctx, at.Sub(now)); err != nil {
+		if err := p.sleep(ctx, wait); err != nil {
 			return err
 		}
 	}
 }
 
-// next returns the earliest time the next request may go; call with mu held.
-func (p *pacer) next(write bool) time.Time {
-	var at time.Time
-	if !p.last.IsZero() {
-		at = p.last.Add(p.gap)
+// delay returns how long from now until the next request may go; call
+// with mu held.
+func (p *pacer) delay(now time.Time, write bool) time.Duration {
+	d := delay(p.all, now)
+	if write {
+		d = max(d, delay(p.writes, now))
 	}
-	if write && !p.lastWrite.IsZero() {
-		at = later(at, p.lastWrite.Add(p.writeGap))
+	if at := p.hourly.earliest(); at.After(now) {
+		d = max(d, at.Sub(now))
 	}
-	return later(at, p.hourly.earliest())
+	return d
 }
 
 // earliest returns when one more request fits in the window: the oldest
@@ -131,11 +151,4 @@ func (w *window) add(t time.Time) {
 		w.times[w.next] = t
 		w.next = (w.next + 1) % w.N
 	}
-}
-
-func later(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }

@@ -1,6 +1,8 @@
 package nexudus
 
 import (
+	"math"
+
 	"context"
 	"math/rand/v2"
 	"net/http/httptest"
@@ -9,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"contactbulk/mapping"
 	"contactbulk/sandbox"
@@ -122,11 +126,18 @@ func TestPacerSpacing(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.pacer.gap != tc.gap || c.pacer.writeGap != tc.writeGap {
-				t.Errorf("gaps %s and %s, want %s and %s", c.pacer.gap, c.pacer.writeGap, tc.gap, tc.writeGap)
+			gap, writeGap := gapOf(c.pacer.all), gapOf(c.pacer.writes)
+			if gap != tc.gap || writeGap != tc.writeGap {
+				t.Errorf("gaps %s and %s, want %s and %s", gap, writeGap, tc.gap, tc.writeGap)
 			}
 		})
 	}
+}
+
+// gapOf returns the interval between the tokens of a one-token limiter,
+// rounded to the microsecond.
+func gapOf(lim *rate.Limiter) time.Duration {
+	return time.Duration(math.Round(float64(time.Second)/float64(lim.Limit())/1e3)) * time.Microsecond
 }
 
 // TestPacerConcurrentCallersAreSpaced lets several goroutines through one
