@@ -25,11 +25,11 @@ type exportFlags struct {
 	typ, updatedSince, createdSince    string
 	sinceLast                          string
 	filters                            []string
-	contract, coworker                 int64
+	contract, coworker                 idFlag
 	bom, numericEnums, raw, full, json bool
-	overlap                            time.Duration
-	pageSize                           int
-	logEvery                           time.Duration
+	overlap                            durationFlag
+	pageSize                           countFlag
+	logEvery                           durationFlag
 	client                             clientFlags
 }
 
@@ -51,7 +51,13 @@ CSV goes to stdout and the summary to stderr.
 Records are listed by Id. A record deleted while the export pages can make
 the next one move back a page; export checks the server's count at the
 end, lists again to fetch what moved, and exits 1 if it still cannot show
-the file complete. No Id is ever written twice.
+the file complete. No Id is ever written twice. Records found again that
+way are written at the end of the file (the summary counts them).
+
+--order-by another field pages in that order, where an edit can move a
+record past the page being read; if anything moved, export lists again
+by Id and appends what it missed, so the file is complete but those rows
+are out of order. Sort the file afterwards if the order matters.
 
 Cells a spreadsheet would run as a formula (starting with = + - @, tab or
 carriage return, except numbers and phone numbers) get a leading ' unless
@@ -99,18 +105,21 @@ previous file is kept); 2 bad flag, file or credentials; 130 interrupted.`,
 	fs.BoolVar(&f.raw, "raw", false, "leave cells that start like a formula as they are")
 	fs.BoolVar(&f.full, "full", false, "read Address, PostCode, CityName, State and Notes too (more requests)")
 	fs.StringArrayVar(&f.filters, "filter", nil, "a documented filter or range filter, NAME=VALUE (repeatable)")
-	fs.Int64Var(&f.contract, "contract", 0, "only this CoworkerContract Id")
-	fs.Int64Var(&f.coworker, "coworker", 0, "only contacts linked to this Coworker Id")
+	fs.Var(&f.contract, "contract", "only this CoworkerContract Id")
+	fs.Var(&f.coworker, "coworker", "only contacts linked to this Coworker Id")
 	fs.StringVar(&f.typ, "type", "", "only this ContractContactType: None, Director, CompanyAlias, NominatedRecipient or 0-3")
 	fs.StringVar(&f.updatedSince, "updated-since", "", "only records updated on or after TIME (2025-01-31 or 2025-01-31T08:00)")
 	fs.StringVar(&f.createdSince, "created-since", "", "only records created on or after TIME (2025-01-31 or 2025-01-31T08:00)")
-	fs.StringVar(&f.orderBy, "order-by", "Id", "order by this field (Id keeps the export consistent while data changes)")
+	fs.StringVar(&f.orderBy, "order-by", "Id", "order by this field (with another than Id, rows that moved while paging are appended at the end)")
 	fs.StringVar(&f.dir, "dir", "asc", "order direction: asc or desc")
 	fs.StringVar(&f.sinceLast, "since-last", "", "state file: export only what was updated since the last successful run, then record this one")
-	fs.DurationVar(&f.overlap, "overlap", exporter.DefaultOverlap, "with --since-last, how far before the last run's start to look")
-	fs.IntVar(&f.pageSize, "page-size", 1000, "records asked per page (the server may serve fewer)")
+	f.overlap = durationFlag(exporter.DefaultOverlap)
+	fs.Var(&f.overlap, "overlap", "with --since-last, how far before the last run's start to look, like 10m or 12h")
+	f.pageSize = 1000
+	fs.Var(&f.pageSize, "page-size", "records asked per page (the server may serve fewer)")
 	fs.BoolVar(&f.json, "json", false, "print the summary as JSON (on stdout with --out, else on stderr)")
-	fs.DurationVar(&f.logEvery, "log-every", 5*time.Second, "when stderr is not a terminal, a progress line this often")
+	f.logEvery = durationFlag(5 * time.Second)
+	fs.Var(&f.logEvery, "log-every", "when stderr is not a terminal, a progress line this often, like 5s or 1m")
 	f.client.register(cmd, false)
 	return cmd
 }
@@ -120,10 +129,7 @@ previous file is kept); 2 bad flag, file or credentials; 130 interrupted.`,
 func (f *exportFlags) options() (exporter.Options, error) {
 	opt := exporter.Options{
 		BOM: f.bom, NumericEnums: f.numericEnums, Raw: f.raw, Full: f.full,
-		PageSize: f.pageSize, Filters: url.Values{},
-	}
-	if f.pageSize < 1 {
-		return opt, usageErrorf("--page-size %d: must be at least 1", f.pageSize)
+		PageSize: int(f.pageSize), Filters: url.Values{},
 	}
 	if f.columns != "" {
 		cols, err := exporter.ParseColumns(f.columns)
@@ -161,16 +167,13 @@ func (f *exportFlags) options() (exporter.Options, error) {
 		}
 		return nil
 	}
-	if f.contract < 0 || f.coworker < 0 {
-		return opt, usageErrorf("--contract and --coworker take a positive Id")
-	}
 	if f.contract > 0 {
-		if err := add("contract", "ContractContact_CoworkerContract="+strconv.FormatInt(f.contract, 10)); err != nil {
+		if err := add("contract", "ContractContact_CoworkerContract="+f.contract.String()); err != nil {
 			return opt, err
 		}
 	}
 	if f.coworker > 0 {
-		if err := add("coworker", "ContractContact_Coworker="+strconv.FormatInt(f.coworker, 10)); err != nil {
+		if err := add("coworker", "ContractContact_Coworker="+f.coworker.String()); err != nil {
 			return opt, err
 		}
 	}
@@ -198,9 +201,6 @@ func (f *exportFlags) options() (exporter.Options, error) {
 		}
 	}
 	if f.sinceLast != "" {
-		if f.overlap < 0 {
-			return opt, usageErrorf("--overlap %s: must not be negative", f.overlap)
-		}
 		if opt.Filters.Has("from_ContractContact_UpdatedOn") {
 			return opt, usageErrorf("--since-last chooses the updated-since time itself: drop --updated-since or the from_ContractContact_UpdatedOn filter")
 		}
@@ -234,7 +234,7 @@ func (a *app) runExport(ctx context.Context, f *exportFlags) error {
 		if state, err = exporter.LoadState(f.sinceLast); err != nil {
 			return usageErrorf("--since-last: %v", err)
 		}
-		if sum.Since = state.Since(f.overlap); sum.Since != "" {
+		if sum.Since = state.Since(time.Duration(f.overlap)); sum.Since != "" {
 			opt.Filters.Set("from_ContractContact_UpdatedOn", sum.Since)
 		}
 	}
@@ -250,13 +250,13 @@ func (a *app) runExport(ctx context.Context, f *exportFlags) error {
 	var file *exporter.File
 	if f.out != "" {
 		if file, err = exporter.CreateFile(f.out); err != nil {
-			return usageErrorf("--out: %v", unwrapPath(err))
+			return usageErrorf("--out %s: %v", f.out, err)
 		}
 		defer file.Abort() // a no-op once committed
 		w, report = file, a.stdout
 	}
 
-	prog := a.exportProgress(f.logEvery)
+	prog := a.exportProgress(time.Duration(f.logEvery))
 	opt.Progress = prog.update
 	started := time.Now().UTC()
 	sum.Summary, err = exporter.Run(ctx, client, w, opt)
@@ -315,7 +315,7 @@ func (a *app) writeExportSummary(w io.Writer, sum exportSummary, asJSON bool) er
 	}
 	if sum.Error != "" {
 		if sum.Records > 0 {
-			_, err := fmt.Fprintf(w, "stopped after %d records (%d pages) in %s\n", sum.Records, sum.Pages, sum.Elapsed.Round(time.Millisecond))
+			_, err := fmt.Fprintf(w, "stopped after %s (%s) in %s\n", count(sum.Records, "record"), count(sum.Pages, "page"), sum.Elapsed.Round(time.Millisecond))
 			return err
 		}
 		return nil // the error says it all
@@ -324,9 +324,9 @@ func (a *app) writeExportSummary(w io.Writer, sum exportSummary, asJSON bool) er
 	if sum.File != "" {
 		to = sum.File
 	}
-	line := fmt.Sprintf("exported %d records (%d pages", sum.Records, sum.Pages)
+	line := fmt.Sprintf("exported %s (%s", count(sum.Records, "record"), count(sum.Pages, "page"))
 	if sum.Passes > 1 {
-		line += fmt.Sprintf(", %d passes, %d found again after they moved", sum.Passes, sum.Repaired)
+		line += fmt.Sprintf(", %d passes, %d found again after they moved, written at the end", sum.Passes, sum.Repaired)
 	}
 	line += fmt.Sprintf(") to %s in %s", to, sum.Elapsed.Round(time.Millisecond))
 	if sum.Since != "" {
@@ -375,7 +375,7 @@ func (p *exportProgress) update(pr exporter.Progress) {
 	}
 	if now := time.Now(); p.last.IsZero() || now.Sub(p.last) >= p.every {
 		p.last = now
-		line := fmt.Sprintf("contactbulk: export: %d of %d records, %d pages", pr.Records, pr.Total, pr.Pages)
+		line := fmt.Sprintf("contactbulk: export: %d of %s, %s", pr.Records, count(pr.Total, "record"), count(pr.Pages, "page"))
 		if pr.Pass > 1 {
 			line += fmt.Sprintf(" (pass %d, fetching what moved)", pr.Pass)
 		}
@@ -389,4 +389,54 @@ func (p *exportProgress) finish() {
 	if p.bar != nil {
 		p.bar.Finish()
 	}
+}
+
+// count writes n and noun, plural unless n is 1: "1 page", "3 pages".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// idFlag is a flag holding a record Id: a whole number of at least 1.
+type idFlag int64
+
+func (v *idFlag) String() string { return strconv.FormatInt(int64(*v), 10) }
+func (v *idFlag) Type() string   { return "ID" }
+func (v *idFlag) Set(s string) error {
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil || n < 1 {
+		return errors.New("want a positive Id, a whole number such as 1001")
+	}
+	*v = idFlag(n)
+	return nil
+}
+
+// countFlag is a flag holding a whole number of at least 1.
+type countFlag int
+
+func (v *countFlag) String() string { return strconv.Itoa(int(*v)) }
+func (v *countFlag) Type() string   { return "N" }
+func (v *countFlag) Set(s string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 1 {
+		return errors.New("want a whole number of at least 1")
+	}
+	*v = countFlag(n)
+	return nil
+}
+
+// durationFlag is a flag holding a duration that is not negative.
+type durationFlag time.Duration
+
+func (v *durationFlag) String() string { return time.Duration(*v).String() }
+func (v *durationFlag) Type() string   { return "DURATION" }
+func (v *durationFlag) Set(s string) error {
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil || d < 0 {
+		return errors.New("want a duration such as 30s, 10m or 12h")
+	}
+	*v = durationFlag(d)
+	return nil
 }

@@ -131,7 +131,7 @@ func TestExportPaging(t *testing.T) {
 	if !strings.Contains(stderr, "exported 25 records (3 pages) to stdout") {
 		t.Errorf("summary missing from stderr:\n%s", stderr)
 	}
-	if !strings.Contains(stderr, "contactbulk: export: 10 of 25 records, 1 pages") {
+	if !strings.Contains(stderr, "contactbulk: export: 10 of 25 records, 1 page\n") {
 		t.Errorf("no progress line on stderr:\n%s", stderr)
 	}
 }
@@ -193,6 +193,12 @@ func TestExportUsageErrors(t *testing.T) {
 		{"filter twice", []string{"--contract", "1001", "--filter", "ContractContact_CoworkerContract=1002"}, "is given twice"},
 		{"type", []string{"--type", "Boss"}, "is not a contact type"},
 		{"contract", []string{"--contract", "-3"}, "positive Id"},
+		{"contract not a number", []string{"--contract", "abc"}, `invalid argument "abc" for "--contract" flag: want a positive Id`},
+		{"coworker not a number", []string{"--coworker", "1.5"}, `"--coworker" flag: want a positive Id`},
+		{"page size not a number", []string{"--page-size", "many"}, `"--page-size" flag: want a whole number of at least 1`},
+		{"overlap without unit", []string{"--overlap", "3"}, `"--overlap" flag: want a duration such as 30s`},
+		{"negative overlap", []string{"--overlap", "-1h"}, `"--overlap" flag: want a duration`},
+		{"log-every", []string{"--log-every", "often"}, `"--log-every" flag: want a duration`},
 		{"updated since", []string{"--updated-since", "yesterday"}, "--updated-since"},
 		{"created since", []string{"--created-since", "2025-13-01"}, "--created-since"},
 		{"column", []string{"--columns", "Id,Emial"}, "did you mean Email?"},
@@ -201,7 +207,9 @@ func TestExportUsageErrors(t *testing.T) {
 		{"page size", []string{"--page-size", "0"}, "--page-size"},
 		{"since-last and updated-since", []string{"--since-last", filepath.Join(dir, "s"), "--updated-since", "2025-01-01"}, "drop --updated-since"},
 		{"broken state", []string{"--since-last", badState}, "remove it to export everything once"},
-		{"out folder missing", []string{"--out", filepath.Join(dir, "nope", "x.csv")}, "--out"},
+		{"out folder missing", []string{"--out", filepath.Join(dir, "nope", "x.csv")}, "folder " + filepath.Join(dir, "nope") + " does not exist: create it first"},
+		{"out is a folder", []string{"--out", dir}, "is a folder: name a file in it"},
+		{"out under a file", []string{"--out", filepath.Join(badState, "x.csv")}, badState + " is not a folder"},
 		{"argument", []string{"contacts.csv"}, "name the output file with --out"},
 		{"unknown flag", []string{"--colums", "Id"}, "unknown flag"},
 	}
@@ -342,7 +350,7 @@ func TestExportFileAndJSON(t *testing.T) {
 		t.Errorf("%d rows in the file, want 3", n)
 	}
 	stdout, _, _ = h.run(context.Background(), "--out", out)
-	if !strings.HasPrefix(stdout, "exported 3 records (1 pages) to "+out) {
+	if !strings.HasPrefix(stdout, "exported 3 records (1 page) to "+out) {
 		t.Errorf("text summary %q", stdout)
 	}
 }

@@ -17,19 +17,30 @@ type File struct {
 	done      bool
 }
 
-// CreateFile starts writing path. It returns an error when the folder does
-// not exist or is not writable, or when path is a folder.
+// CreateFile starts writing path. It returns an error saying what to fix
+// when the folder does not exist or is not writable, or when path is a
+// folder.
 func CreateFile(path string) (*File, error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return nil, fmt.Errorf("%s is a folder", path)
+		return nil, fmt.Errorf("%s is a folder: name a file in it", path)
 	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
+	dir = filepath.Clean(dir)
+	if fi, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("folder %s does not exist: create it first", dir)
+	} else if !fi.IsDir() {
+		return nil, fmt.Errorf("%s is not a folder", dir)
+	}
 	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
-		return nil, fmt.Errorf("create %s: %w", path, err)
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the temporary name means nothing to the user
+		}
+		return nil, fmt.Errorf("cannot create a file in %s: %w", dir, err)
 	}
 	// CreateTemp makes 0600 files already; say so explicitly, whatever the umask.
 	if err := f.Chmod(0o600); err != nil {

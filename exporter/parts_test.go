@@ -173,8 +173,11 @@ func TestFileCommitAndAbort(t *testing.T) {
 	}
 	assertOnly(t, dir, "contacts.csv")
 
-	if _, err := CreateFile(filepath.Join(dir, "missing", "x.csv")); err == nil {
-		t.Error("no error for a missing folder")
+	if _, err := CreateFile(filepath.Join(dir, "missing", "x.csv")); err == nil || !strings.Contains(err.Error(), "does not exist: create it first") {
+		t.Errorf("err = %v for a missing folder", err)
+	}
+	if _, err := CreateFile(filepath.Join(path, "x.csv")); err == nil || err.Error() != path+" is not a folder" {
+		t.Errorf("err = %v for a file as folder", err)
 	}
 	if _, err := CreateFile(dir); err == nil || !strings.Contains(err.Error(), "is a folder") {
 		t.Errorf("err = %v for a folder", err)
