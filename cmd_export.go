@@ -138,16 +138,11 @@ func (f *exportFlags) options() (exporter.Options, error) {
 		}
 		opt.Columns = cols
 	}
-	names := exporter.ColumnNames(exporter.Columns())
-	opt.OrderBy = ""
-	for _, n := range names {
-		if strings.EqualFold(n, strings.TrimSpace(f.orderBy)) {
-			opt.OrderBy = n
-		}
+	orderBy, err := exporter.ParseOrderBy(f.orderBy)
+	if err != nil {
+		return opt, usageErrorf("--order-by: %v", err)
 	}
-	if opt.OrderBy == "" {
-		return opt, usageErrorf("--order-by %q: not a field (did you mean %s?)", f.orderBy, exporter.Closest(f.orderBy, names))
-	}
+	opt.OrderBy = orderBy
 	switch strings.ToLower(strings.TrimSpace(f.dir)) {
 	case "asc", "ascending":
 	case "desc", "descending":

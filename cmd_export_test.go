@@ -204,6 +204,7 @@ func TestExportUsageErrors(t *testing.T) {
 		{"created since", []string{"--created-since", "2025-13-01"}, "--created-since"},
 		{"column", []string{"--columns", "Id,Emial"}, "did you mean Email?"},
 		{"order by", []string{"--order-by", "FullNam"}, "did you mean FullName?"},
+		{"order by JSON", []string{"--order-by", "CustomFields"}, "--order-by: CustomFields holds JSON and cannot be sorted"},
 		{"dir", []string{"--dir", "up"}, "use asc or desc"},
 		{"page size", []string{"--page-size", "0"}, "--page-size"},
 		{"since-last and updated-since", []string{"--since-last", filepath.Join(dir, "s"), "--updated-since", "2025-01-01"}, "drop --updated-since"},

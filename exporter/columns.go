@@ -94,6 +94,32 @@ func ParseColumns(list string) ([]Column, error) {
 	return out, nil
 }
 
+// ParseOrderBy returns the field name (any case) to sort the listing by, in
+// the API's spelling. It returns an error naming the closest sortable field
+// for an unknown name, and one saying so for LocalizationDetails and
+// CustomFields, which hold JSON objects and cannot be sorted.
+func ParseOrderBy(name string) (string, error) {
+	var sortable []string
+	for _, c := range Columns() {
+		if !isJSONColumn(c.Name) {
+			sortable = append(sortable, c.Name)
+		}
+	}
+	name = strings.TrimSpace(name)
+	if i := indexFold(sortable, name); i >= 0 {
+		return sortable[i], nil
+	}
+	if isJSONColumn(name) {
+		return "", fmt.Errorf("%s holds JSON and cannot be sorted: choose another field, e.g. Id or FullName", name)
+	}
+	return "", fmt.Errorf("%q is not a field (did you mean %s?)", name, Closest(name, sortable))
+}
+
+// isJSONColumn reports whether name is a column holding a JSON object.
+func isJSONColumn(name string) bool {
+	return strings.EqualFold(name, "LocalizationDetails") || strings.EqualFold(name, "CustomFields")
+}
+
 // ColumnNames returns the headers of cols.
 func ColumnNames(cols []Column) []string {
 	names := make([]string, len(cols))

@@ -45,6 +45,31 @@ func TestParseColumns(t *testing.T) {
 	}
 }
 
+func TestParseOrderBy(t *testing.T) {
+	tests := []struct{ in, want, wantErr string }{
+		{in: "fullname", want: "FullName"},
+		{in: " Id ", want: "Id"},
+		{in: "UpdatedOn", want: "UpdatedOn"},
+		{in: "FullNam", wantErr: `"FullNam" is not a field (did you mean FullName?)`},
+		{in: "customfields", wantErr: "customfields holds JSON and cannot be sorted"},
+		{in: "LocalizationDetails", wantErr: "LocalizationDetails holds JSON and cannot be sorted"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := ParseOrderBy(tc.in)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Errorf("ParseOrderBy(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+			}
+		})
+	}
+}
+
 // TestColumnsFollowTheAPI checks that the columns are the JSON fields of a
 // record, in the documented order, so that headers match what import reads.
 func TestColumnsFollowTheAPI(t *testing.T) {
