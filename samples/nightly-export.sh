@@ -66,7 +66,12 @@ if command -v flock >/dev/null; then
 	fi
 fi
 
+# One file a day; a second run the same day (by hand, after a fix) gets the
+# time too, so that it never replaces a file the state has already moved past.
 out=$EXPORT_DIR/contacts-$(date -u +%Y-%m-%d).csv
+if [[ -e $out ]]; then
+	out=$EXPORT_DIR/contacts-$(date -u +%Y-%m-%dT%H%M%SZ).csv
+fi
 args=(export --since-last "$STATE_FILE" --out "$out")
 if [[ -n ${OVERLAP:-} ]]; then
 	args+=(--overlap "$OVERLAP")
