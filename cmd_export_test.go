@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -730,5 +731,81 @@ func TestExportProgressBar(t *testing.T) {
 	p.finish()
 	if out := buf.String(); !strings.Contains(out, "exporting") || !strings.Contains(out, "2500") {
 		t.Errorf("bar output %q", out)
+	}
+}
+
+// TestNightlyExportScript runs samples/nightly-export.sh against a sandbox,
+// with this test binary standing in for contactbulk: the first run exports
+// everything, a second run the same day writes a file of its own, and a
+// token file others can read is refused (exit 2).
+func TestNightlyExportScript(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash")
+	}
+	h := newExportHarness(t, sandbox.Config{})
+	h.srv.Generate(7, 1001)
+	dir := t.TempDir()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapper := filepath.Join(dir, "contactbulk")
+	os.WriteFile(wrapper, []byte("#!/bin/sh\nCONTACTBULK_EXPORT_CHILD=\"$*\" exec '"+self+"' -test.run='^TestExportKilled$'\n"), 0o700)
+	token := filepath.Join(dir, "token")
+	os.WriteFile(token, []byte("export-test-token\n"), 0o600)
+	exports := filepath.Join(dir, "exports")
+	script := func(tokenFile string) (string, int) {
+		cmd := exec.Command(bash, "samples/nightly-export.sh")
+		cmd.Env = append(os.Environ(), "CONTACTBULK="+wrapper, "NEXUDUS_URL="+h.url, "NEXUDUS_TOKEN_FILE="+tokenFile,
+			"EXPORT_DIR="+exports, "OVERLAP=10m", "EXTRA_FLAGS=--rate 1000/s --bom")
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if err != nil && !errors.As(err, &ee) {
+			t.Fatal(err)
+		}
+		return string(out), cmd.ProcessState.ExitCode()
+	}
+	csvFiles := func() []string {
+		names, _ := filepath.Glob(filepath.Join(exports, "contacts-*.csv"))
+		return names
+	}
+
+	out, code := script(token)
+	if code != 0 || !strings.Contains(out, "ok: exported 7 records (1 page)") || !strings.Contains(out, "so everything") {
+		t.Fatalf("first run: exit %d\n%s", code, out)
+	}
+	files := csvFiles()
+	if len(files) != 1 {
+		t.Fatalf("files %v, want one", files)
+	}
+	first, _ := os.ReadFile(files[0])
+	if !strings.HasPrefix(string(first), "\uFEFF") || len(exportIDs(t, string(first))) != 7 {
+		t.Errorf("first file:\n%s", first)
+	}
+	if fi, _ := os.Stat(files[0]); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", fi.Mode().Perm())
+	}
+	if _, err := os.Stat(filepath.Join(exports, ".export-state.json")); err != nil {
+		t.Errorf("no state file: %v", err)
+	}
+
+	out, code = script(token)
+	if code != 0 || !strings.Contains(out, "updated since") {
+		t.Fatalf("second run: exit %d\n%s", code, out)
+	}
+	if files := csvFiles(); len(files) != 2 {
+		t.Errorf("files %v, want the day's and the second run's", files)
+	}
+	if again, _ := os.ReadFile(files[0]); !bytes.Equal(again, first) {
+		t.Errorf("the second run changed the day's file")
+	}
+
+	os.Chmod(token, 0o644)
+	if out, code := script(token); code != 2 || !strings.Contains(out, "chmod 600") {
+		t.Errorf("readable token file: exit %d\n%s", code, out)
+	}
+	if out, code := script(""); code != 2 || !strings.Contains(out, "set NEXUDUS_TOKEN_FILE") {
+		t.Errorf("no token file: exit %d\n%s", code, out)
 	}
 }
