@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"contactbulk/mapping"
 )
@@ -41,12 +42,13 @@ const (
 
 // journalEntry is the latest state of one row, keyed by its content key.
 type journalEntry struct {
-	Row    int      // spreadsheet row when last written, for messages
-	State  rowState //
-	Status Status   // Created or Exists when State is stateDone
-	ID     int64    // when State is stateDone
-	Msg    string   // the API's message when State is stateFailed
-	fresh  bool     // written by this process
+	Row    int       // spreadsheet row when last written, for messages
+	State  rowState  //
+	Status Status    // Created or Exists when State is stateDone
+	ID     int64     // when State is stateDone
+	Msg    string    // the API's message when State is stateFailed
+	Since  time.Time // when State is stateInFlight: when the create was last about to be sent
+	fresh  bool      // written by this process
 }
 
 // journalLine is one line of the journal file, JSON encoded.
@@ -56,6 +58,7 @@ type journalLine struct {
 	Row int    `json:"row"`
 	ID  int64  `json:"id,omitempty"`
 	Msg string `json:"msg,omitempty"`
+	At  int64  `json:"at,omitempty"` // begin: Unix milliseconds when written
 }
 
 // journalHeader is the first line of a journal file.
@@ -73,55 +76,68 @@ const journalMagic = "contactbulk import"
 type journal struct {
 	mu      sync.Mutex
 	f       *os.File
+	unlock  func() // releases the lock taken by lockJournal
 	path    string
 	input   string // the input named in the header
 	entries map[string]*journalEntry
 	claimed map[int64]string // Id -> key of the row that owns it
 	rows    int              // row keys present in the file when opened
 	settled int              // of which done or in flight: what resuming depends on
+	written time.Time        // the file's modification time when opened: the time of begin lines without one
+	now     func() time.Time // the clock of begin lines
 }
 
 // openJournal opens the journal at path, creating it (0600) for input when
-// it does not exist. A last line torn by a crash is dropped; any other
-// damage is an error.
+// it does not exist, and holds it exclusively until close: a second import
+// on the same results file gets an error saying another one is running. A
+// last line torn by a crash is dropped; any other damage is an error.
 func openJournal(path, input string) (*journal, error) {
 	j := &journal{
 		path:    path,
 		input:   input,
 		entries: make(map[string]*journalEntry),
 		claimed: make(map[int64]string),
+		now:     time.Now,
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open journal: %w", err)
 	}
-	j.f = f
-	data, err := io.ReadAll(f)
+	unlock, err := lockJournal(f)
 	if err != nil {
 		f.Close()
+		return nil, err
+	}
+	j.f, j.unlock = f, unlock
+	if st, err := f.Stat(); err == nil {
+		j.written = st.ModTime()
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		j.close()
 		return nil, fmt.Errorf("read journal %s: %w", path, err)
 	}
 	// Keep only whole lines: a crash may have torn the last one.
 	whole := data[:bytes.LastIndexByte(data, '\n')+1]
 	if len(whole) < len(data) {
 		if err := f.Truncate(int64(len(whole))); err != nil {
-			f.Close()
+			j.close()
 			return nil, fmt.Errorf("repair journal %s: %w", path, err)
 		}
 	}
 	if _, err := f.Seek(int64(len(whole)), io.SeekStart); err != nil {
-		f.Close()
+		j.close()
 		return nil, fmt.Errorf("seek journal %s: %w", path, err)
 	}
 	if len(whole) == 0 {
 		if err := j.writeHeader(); err != nil {
-			f.Close()
+			j.close()
 			return nil, err
 		}
 		return j, nil
 	}
 	if err := j.load(whole); err != nil {
-		f.Close()
+		j.close()
 		return nil, err
 	}
 	return j, nil
@@ -179,9 +195,14 @@ func (j *journal) apply(l journalLine, fresh bool) {
 	}
 	e.Row = l.Row
 	e.fresh = fresh
+	e.Since = time.Time{}
 	switch l.Op {
 	case "begin":
 		e.State = stateInFlight
+		e.Since = time.UnixMilli(l.At)
+		if l.At == 0 {
+			e.Since = j.written
+		}
 	case "done", "exists":
 		e.State, e.ID, e.Msg = stateDone, l.ID, l.Msg
 		e.Status = Created
@@ -222,9 +243,11 @@ func (j *journal) record(l journalLine) error {
 	return nil
 }
 
-// begin durably records that row key is about to be sent.
+// begin durably records, with the time, that row key is about to be sent;
+// it is written again before each attempt, so the last begin of a row tells
+// from when a request of a killed run may still land.
 func (j *journal) begin(key string, row int) error {
-	return j.record(journalLine{Op: "begin", Key: key, Row: row})
+	return j.record(journalLine{Op: "begin", Key: key, Row: row, At: j.now().UnixMilli()})
 }
 
 // done durably records that row key was created (or found) with id; note
@@ -273,7 +296,9 @@ func (j *journal) loadedRows() int { return j.rows }
 // reconcile rows that are not the ones it recorded.
 func (j *journal) mattersForResume() bool { return j.settled > 0 }
 
+// close releases the journal's lock and closes it.
 func (j *journal) close() error {
+	j.unlock()
 	if err := j.f.Close(); err != nil {
 		return fmt.Errorf("close journal %s: %w", j.path, err)
 	}

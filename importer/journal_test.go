@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"contactbulk/mapping"
 )
@@ -66,6 +67,10 @@ func TestJournalReplay(t *testing.T) {
 				t.Errorf("row %s replayed from disk counts as written by this run", key)
 			}
 			got.fresh = false
+			if inFlight := got.State == stateInFlight; inFlight == got.Since.IsZero() {
+				t.Errorf("row %s: state %v since %v: a row in flight needs the time of its begin, and only it", key, got.State, got.Since)
+			}
+			got.Since = time.Time{}
 			if got != w {
 				t.Errorf("row %s: got %+v, want %+v", key, got, w)
 			}

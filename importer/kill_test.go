@@ -101,7 +101,11 @@ func TestKillHelperProcess(t *testing.T) {
 	if os.Getenv(killChildEnv) != "1" {
 		t.Skip("the child process of TestKillImportProcess")
 	}
-	client, err := nexudus.New(testClientConfig(os.Getenv(killURLEnv), os.Getenv(killTokenEnv), 0, t.TempDir()))
+	// A short request timeout, so that each re-run's wait for the requests
+	// the killed run left in flight (LandingWait) is short too.
+	cfg := testClientConfig(os.Getenv(killURLEnv), os.Getenv(killTokenEnv), 0, t.TempDir())
+	cfg.Timeout = time.Second
+	client, err := nexudus.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +114,7 @@ func TestKillHelperProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer in.Close()
-	sum, err := Run(context.Background(), in, client, Options{Results: os.Getenv(killResultsEnv), Concurrency: 4, ambiguousWait: time.Millisecond})
+	sum, err := Run(context.Background(), in, client, Options{Results: os.Getenv(killResultsEnv), Concurrency: 4, ambiguousWait: time.Millisecond, LandingWait: cfg.Timeout + testLandingWait})
 	if err != nil {
 		t.Fatal(err)
 	}

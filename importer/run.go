@@ -32,10 +32,16 @@ type Options struct {
 	Progress     io.Writer       // stderr; nil means no progress
 	Terminal     bool            // Progress is a terminal: show a progress bar, else a log line every few seconds
 	Rate         float64         // expected creates per second, for the ETA (the client's write pacing)
+	LandingWait  time.Duration   // how long after a create was last about to be sent a killed run's request may still land: the client's request timeout plus a margin; DefaultLandingWait when 0
 
 	ambiguousWait time.Duration // pause before checking a create of unknown outcome; 0 means a second
 	logEvery      time.Duration // interval of progress log lines; 0 means 5 s
 }
+
+// DefaultLandingWait is Options.LandingWait for the client's default 30 s
+// request timeout: the timeout plus 5 s for a server still storing a
+// request its client gave up on.
+const DefaultLandingWait = 35 * time.Second
 
 // maxAmbiguous bounds how many times one row is sent after creates of
 // unknown outcome that, checked, had not stored it.
@@ -67,6 +73,9 @@ func Run(ctx context.Context, in *Input, api API, opt Options) (Summary, error) 
 	}
 	if opt.logEvery == 0 {
 		opt.logEvery = 5 * time.Second
+	}
+	if opt.LandingWait <= 0 {
+		opt.LandingWait = DefaultLandingWait
 	}
 	sum := Summary{Results: opt.Results}
 	j, err := openJournal(JournalPath(opt.Results), in.Name())
@@ -140,7 +149,11 @@ func (r *runner) run(ctx context.Context) error {
 	}
 	if p.invalid > 0 && !r.opt.SkipInvalid {
 		r.blocked = "not sent: other rows are invalid (fix them, or use --skip-invalid)"
-		r.stopped = fmt.Sprintf("%d invalid rows: nothing was created; fix them, or use --skip-invalid to import the valid rows", p.invalid)
+		them := "them"
+		if p.invalid == 1 {
+			them = "it"
+		}
+		r.stopped = fmt.Sprintf("%s: nothing was created; fix %s, or use --skip-invalid to import the valid rows", plural(p.invalid, "invalid row", "invalid rows"), them)
 		return nil
 	}
 	settled, err := r.reconcile(ctx, p.inFlight)
@@ -216,6 +229,7 @@ func (r *runner) eachRow(fn func(row *Row, key string) error) error {
 // or cleared to be created. It returns how many it settled without
 // clearing them (found, or left in flight because checking failed).
 func (r *runner) reconcile(ctx context.Context, rows []item) (settled int, err error) {
+	r.awaitLanding(ctx, rows)
 	for _, it := range rows {
 		if ctx.Err() != nil {
 			return settled, nil
@@ -244,6 +258,32 @@ func (r *runner) reconcile(ctx context.Context, rows []item) (settled int, err e
 		r.mu.Unlock()
 	}
 	return settled, nil
+}
+
+// awaitLanding waits, saying so, until a request an earlier run left in
+// flight for rows can no longer land: LandingWait after the latest time
+// one was about to be sent. Checking sooner could miss a record that is
+// stored a moment later, and create it twice. An interrupt ends the wait.
+func (r *runner) awaitLanding(ctx context.Context, rows []item) {
+	var last time.Time
+	for _, it := range rows {
+		if e, ok := r.j.lookup(it.key); ok && e.Since.After(last) {
+			last = e.Since
+		}
+	}
+	wait := time.Until(last.Add(r.opt.LandingWait))
+	if wait <= 0 {
+		return
+	}
+	wait = min(wait, r.opt.LandingWait) // the clock was set back since
+	fmt.Fprintf(r.opt.Progress, "waiting %s before checking %s an earlier run left in flight, so that a request it sent has landed\n",
+		roundLeft(wait), plural(len(rows), "row", "rows"))
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // create sends the rows still to do on a pool of Concurrency workers.
@@ -359,7 +399,11 @@ func (r *runner) importRow(stop context.Context, it item, stopFeeding func()) er
 	ctx, release := sendContext(stop, r.opt.Abandon)
 	defer release()
 	for attempt := 1; ; attempt++ {
-		id, err := r.api.Create(ctx, it.contact)
+		sctx, stamped := r.stampSends(ctx, it)
+		id, err := r.api.Create(sctx, it.contact)
+		if serr := stamped(); serr != nil {
+			return serr
+		}
 		var be *nexudus.BudgetError
 		switch {
 		case err == nil:
@@ -391,6 +435,35 @@ func (r *runner) importRow(stop context.Context, it item, stopFeeding func()) er
 		default:
 			return r.j.failed(it.key, it.line, errText(err))
 		}
+	}
+}
+
+// stampSends returns ctx with a trace that journals the row's begin again,
+// with the time, just before each attempt of the create gets a connection
+// (pacing and throttle waits can hold a create long after its first begin),
+// and a function that ends the context and returns the first journal error.
+// A journal error cancels the attempt's context so that it is not sent.
+func (r *runner) stampSends(ctx context.Context, it item) (context.Context, func() error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	var mu sync.Mutex
+	var first error
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GetConn: func(string) {
+			if err := r.j.begin(it.key, it.line); err != nil {
+				mu.Lock()
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
+				cancel(err)
+			}
+		},
+	})
+	return ctx, func() error {
+		cancel(nil)
+		mu.Lock()
+		defer mu.Unlock()
+		return first
 	}
 }
 

@@ -298,7 +298,7 @@ func TestRunWithFaults(t *testing.T) {
 	ps := people(40)
 	path := writeInput(t, e.dir, "contacts.csv", ps)
 	results := filepath.Join(e.dir, "contacts.results.csv")
-	opt := Options{Results: results, Concurrency: 4, ambiguousWait: 1}
+	opt := Options{Results: results, Concurrency: 4, ambiguousWait: 1, LandingWait: testLandingWait}
 
 	api := &counting{API: e.client}
 	sum, err := Run(context.Background(), openInput(t, path), api, opt)
@@ -558,7 +558,7 @@ func TestRunResumeAfterInterrupt(t *testing.T) {
 				}
 			}
 
-			sum, err = Run(context.Background(), openInput(t, path), e.client, Options{Results: results})
+			sum, err = Run(context.Background(), openInput(t, path), e.client, Options{Results: results, LandingWait: testLandingWait})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -631,7 +631,7 @@ func TestRunReconcilesUnknownOutcomes(t *testing.T) {
 	e.srv.Insert(decoy)
 	stored := e.srv.Insert(recordOf(ps[0]))
 
-	sum, err := Run(context.Background(), openInput(t, path), e.client, Options{Results: results})
+	sum, err := Run(context.Background(), openInput(t, path), e.client, Options{Results: results, LandingWait: testLandingWait})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -791,6 +791,11 @@ func openTestJournal(t *testing.T) *journal {
 // testClientConfig configures a client for the sandbox at url that is fast
 // in tests: pacing far above what the tests send, short retry waits. budget
 // > 0 sets a daily write budget persisted in dir; otherwise there is none.
+// testLandingWait is Options.LandingWait for the test sandbox, which
+// stores a request within its latency (at most 30 ms here) even when the
+// client has gone.
+const testLandingWait = 200 * time.Millisecond
+
 func testClientConfig(url, token string, budget int, dir string) nexudus.Config {
 	cfg := nexudus.Config{
 		BaseURL:       url,

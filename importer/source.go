@@ -278,7 +278,7 @@ func (s *Source) row(rec []string, line int) *Row {
 	}
 	r.Cells = cells
 	if len(cells) != width && !(s.xlsx && blank(cells[width:])) {
-		r.Problems = append(r.Problems, Problem{Message: fmt.Sprintf("row has %d cells but the header has %d; check the delimiters and quotes in this row", len(cells), width)})
+		r.Problems = append(r.Problems, Problem{Message: fmt.Sprintf("row has %s but the header has %d; check the delimiters and quotes in this row", plural(len(cells), "cell", "cells"), width)})
 	}
 	r.Contact, r.Problems = s.layout.Contact(cells, r.Problems)
 	s.checkRepeat(r)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -44,13 +45,13 @@ func (s Summary) WriteText(w io.Writer) {
 	}
 	var b strings.Builder
 	if s.DryRun {
-		fmt.Fprintf(&b, "dry run: %d rows, %d valid, %d invalid", s.Rows, s.Valid, s.Invalid)
+		fmt.Fprintf(&b, "dry run: %s, %d valid, %d invalid", plural(s.Rows, "row", "rows"), s.Valid, s.Invalid)
 		if s.Skipped > 0 {
 			fmt.Fprintf(&b, ", %d already done", s.Skipped)
 		}
 		fmt.Fprintf(&b, " (%s); nothing was sent\n", elapsed)
 	} else {
-		fmt.Fprintf(&b, "%d rows: %d created, %d exists, %d invalid, %d failed, %d pending", s.Rows, s.Created, s.Exists, s.Invalid, s.Failed, s.Pending)
+		fmt.Fprintf(&b, "%s: %d created, %d exists, %d invalid, %d failed, %d pending", plural(s.Rows, "row", "rows"), s.Created, s.Exists, s.Invalid, s.Failed, s.Pending)
 		if s.Skipped > 0 {
 			fmt.Fprintf(&b, ", %d already done", s.Skipped)
 		}
@@ -63,4 +64,12 @@ func (s Summary) WriteText(w io.Writer) {
 		fmt.Fprintf(&b, "results: %s\n", s.Results)
 	}
 	io.WriteString(w, b.String())
+}
+
+// plural writes n with the word for one or for many: "1 row", "2 rows".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }
