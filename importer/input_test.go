@@ -119,8 +119,16 @@ func TestXLSX(t *testing.T) {
 	f.SetSheetRow("Sheet1", "A1", &[]any{"Contract", "Name", "CoworkerId", "DOB", "Phone", "Notes"})
 	f.SetSheetRow("Sheet1", "A2", &[]any{1001, "Ada", 12345678901, 32874, 442079460000, "x"})
 	f.SetSheetRow("Sheet1", "A3", &[]any{1002, "Alan"})
+	f.SetSheetRow("Sheet1", "A4", &[]any{1003, "Grace", nil, 32874})    // a bare number: not a date
+	f.SetSheetRow("Sheet1", "A5", &[]any{1004, "Edsger", nil, 32874.0}) // a custom date format
+	f.SetSheetRow("Sheet1", "A6", &[]any{1005, "Barbara", nil, 1234.5}) // a number format
 	style, _ := f.NewStyle(&excelize.Style{NumFmt: 14})
 	f.SetCellStyle("Sheet1", "D2", "D2", style)
+	long := "d mmmm yyyy"
+	longDate, _ := f.NewStyle(&excelize.Style{CustomNumFmt: &long})
+	f.SetCellStyle("Sheet1", "D5", "D5", longDate)
+	decimals, _ := f.NewStyle(&excelize.Style{NumFmt: 4}) // #,##0.00
+	f.SetCellStyle("Sheet1", "D6", "D6", decimals)
 	f.NewSheet("Other")
 	f.SetSheetRow("Other", "A1", &[]any{"Contract", "Name"})
 	f.SetSheetRow("Other", "A2", &[]any{1003, "Grace"})
@@ -145,6 +153,25 @@ func TestXLSX(t *testing.T) {
 	}
 	if r, err := src.Next(); err != nil || !r.Valid() || r.Line != 3 || len(r.Cells) != 6 {
 		t.Errorf("row 3: %+v, %v", r, err)
+	}
+	for _, want := range []struct {
+		line int
+		dob  string // the contact's, when valid
+		bad  string // the problem, when not
+	}{
+		{4, "", `DateOfBirth: "32874" is not a date`},
+		{5, "1990-01-01T00:00:00", ""},
+		{6, "", `DateOfBirth: "1234.5" is not a date`},
+	} {
+		r, err := src.Next()
+		switch {
+		case err != nil || r.Line != want.line:
+			t.Errorf("row %d: %+v, %v", want.line, r, err)
+		case want.bad == "" && (!r.Valid() || r.Contact.DateOfBirth != want.dob):
+			t.Errorf("row %d: DateOfBirth %q, problems %v; want %q", r.Line, r.Contact.DateOfBirth, r.Problems, want.dob)
+		case want.bad != "" && (len(r.Problems) != 1 || r.Problems[0].String() != want.bad):
+			t.Errorf("row %d: problems %v, want %q", r.Line, r.Problems, want.bad)
+		}
 	}
 	src.Close()
 	in.Close()
@@ -204,5 +231,34 @@ func TestResultsFile(t *testing.T) {
 	}
 	if _, err := CreateResults(filepath.Join(dir, "missing", "r.csv"), nil); err == nil {
 		t.Error("CreateResults in a missing folder succeeded")
+	}
+}
+
+func TestDateFormatted(t *testing.T) {
+	tests := []struct {
+		raw, shown string
+		want       bool
+	}{
+		{"32874", "01-01-90", true},
+		{"32874", "1/1/1990", true},
+		{"32874", "01.01.1990", true},
+		{"32874", "1 January 1990", true},
+		{"32874", "1-Jan-90", true},
+		{"32874.5", "1990-01-01 12:00", true},
+		{"32874", "32874", false},       // General: a bare number
+		{"32874", "32,874.00", false},   // a number format
+		{"0.5", "50%", false},           // a percentage
+		{"-5", "-5.00", false},          // a negative number
+		{"12345678", "1.23E+07", false}, // scientific
+		{"1990-01-01", "01-01-90", false},
+		{"", "", false},
+		{"5", "", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.raw+" as "+tc.shown, func(t *testing.T) {
+			if got := dateFormatted(tc.raw, tc.shown); got != tc.want {
+				t.Errorf("dateFormatted(%q, %q) = %v, want %v", tc.raw, tc.shown, got, tc.want)
+			}
+		})
 	}
 }

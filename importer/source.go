@@ -58,8 +58,8 @@ type Source struct {
 	layout  *mapping.Layout
 	notes   []string
 	line    int
-	lastEnd int // the file line the previous record ended on (CSV)
-	dob     int // xlsx: the cell index of DateOfBirth, -1 if none
+	lastEnd int       // the file line the previous record ended on (CSV)
+	sheet   *xlsxRows // the .xlsx reader, nil for CSV
 	xlsx    bool
 	seed    maphash.Seed
 	seen    map[uint64]int32 // duplicate key -> first row
@@ -112,7 +112,7 @@ func (s *Source) readAhead() {
 // Rows starts a fresh pass over the input from its first data row. Its
 // errors satisfy errors.Is(err, ErrInput).
 func (in *Input) Rows() (*Source, error) {
-	s := &Source{in: in, dob: -1, seed: maphash.MakeSeed(), seen: make(map[uint64]int32)}
+	s := &Source{in: in, seed: maphash.MakeSeed(), seen: make(map[uint64]int32)}
 	if in.xlsx {
 		if err := s.openXLSX(); err != nil {
 			return nil, err
@@ -182,7 +182,12 @@ func (s *Source) readHeader() error {
 		if s.in.enc != encUTF8 {
 			s.notes = append(s.notes, "read as "+s.in.enc.String()+" text")
 		}
-		s.dob = s.layout.Column(mapping.FieldDateOfBirth)
+		if dob := s.layout.Column(mapping.FieldDateOfBirth); dob >= 0 {
+			if s.results {
+				dob += len(resultsColumns)
+			}
+			return s.readDates(dob)
+		}
 		return nil
 	}
 }
@@ -271,9 +276,6 @@ func (s *Source) row(rec []string, line int) *Row {
 		// Spreadsheets drop trailing empty cells: pad them back.
 		for len(cells) < width {
 			cells = append(cells, "")
-		}
-		if s.dob >= 0 && s.dob < len(cells) {
-			cells[s.dob] = serialDate(cells[s.dob])
 		}
 	}
 	r.Cells = cells

@@ -10,9 +10,17 @@ import (
 
 // xlsxRows reads a sheet's rows as the text the user saw, as a
 // gocsv.CSVReader: numbers as stored (an id is never 1.2E+07), shared and
-// inline strings as written.
+// inline strings as written, and in the date column a date-formatted
+// number as the date it shows. A number the sheet does not format as a
+// date stays a number there (and is then not a date): 32874 typed into a
+// DOB cell is not taken for 1990-01-01.
 type xlsxRows struct {
-	rows *excelize.Rows
+	book     *excelize.File
+	sheet    string
+	rows     *excelize.Rows
+	shown    *excelize.Rows // the same rows formatted, to tell date-formatted cells; nil without a date column
+	date     int            // the record index of the date column, -1 for none
+	date1904 bool           // the workbook counts serials from 1904
 }
 
 func (x *xlsxRows) Read() ([]string, error) {
@@ -26,10 +34,42 @@ func (x *xlsxRows) Read() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	var shown []string
+	if x.shown != nil && x.shown.Next() {
+		if shown, err = x.shown.Columns(); err != nil {
+			return nil, err
+		}
+	}
 	for i, c := range cells {
+		if i == x.date && i < len(shown) && dateFormatted(c, shown[i]) {
+			cells[i] = serialDate(c, x.date1904)
+			continue
+		}
 		cells[i] = plainNumber(c)
 	}
 	return cells, nil
+}
+
+// dateFormatted reports whether a cell holding raw shows it as a date:
+// raw is a number and the formatted text has a date's or a time's
+// separators (1/2/1990, 01-02-90, 01.02.1990, 12:00) or a month's name,
+// which number formats (1,234.50, 12%, $7) do not.
+func dateFormatted(raw, shown string) bool {
+	if raw == shown || shown == "" || !isNumber(raw) || isNumber(strings.ReplaceAll(shown, ",", "")) {
+		return false
+	}
+	lower := strings.ToLower(shown)
+	for _, m := range [...]string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"} {
+		if strings.Contains(lower, m) {
+			return true
+		}
+	}
+	return strings.ContainsAny(shown, "/:") || strings.Contains(shown[1:], "-") || strings.Count(shown, ".") >= 2
+}
+
+func isNumber(s string) bool {
+	_, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	return err == nil
 }
 
 func (x *xlsxRows) ReadAll() ([][]string, error) {
@@ -61,15 +101,12 @@ func plainNumber(s string) string {
 
 // serialDate turns an Excel date serial number (a date-formatted cell read
 // raw, e.g. 32874) into 2006-01-02; any other value is returned as is.
-func serialDate(s string) string {
-	if s == "" || strings.ContainsAny(s, "/-: ") {
-		return s
-	}
+func serialDate(s string, date1904 bool) string {
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || f < 1 || f > 2958465 {
 		return s
 	}
-	t, err := excelize.ExcelDateToTime(f, false)
+	t, err := excelize.ExcelDateToTime(f, date1904)
 	if err != nil {
 		return s
 	}
@@ -101,6 +138,34 @@ func (s *Source) openXLSX() error {
 		return badInput("read %s, sheet %q: %w", s.in.name, sheet, err)
 	}
 	s.closers = append(s.closers, rows)
-	s.rd = &xlsxRows{rows: rows}
+	x := &xlsxRows{book: f, sheet: sheet, rows: rows, date: -1}
+	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
+		x.date1904 = *props.Date1904
+	}
+	s.rd, s.sheet = x, x
+	return nil
+}
+
+// readDates has the sheet show the date column's date-formatted numbers
+// as dates, from the row after the header on: it opens a second pass over
+// the sheet, formatted, that keeps step with the raw one.
+func (s *Source) readDates(column int) error {
+	if s.sheet == nil || column < 0 {
+		return nil
+	}
+	shown, err := s.sheet.book.Rows(s.sheet.sheet)
+	if err != nil {
+		return badInput("read %s, sheet %q: %w", s.in.name, s.sheet.sheet, err)
+	}
+	s.closers = append(s.closers, shown)
+	for range s.line {
+		if !shown.Next() {
+			break
+		}
+		if _, err := shown.Columns(); err != nil {
+			return badInput("read %s, sheet %q: %w", s.in.name, s.sheet.sheet, err)
+		}
+	}
+	s.sheet.shown, s.sheet.date = shown, column
 	return nil
 }
