@@ -14,6 +14,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"contactbulk/nexudus"
 	"contactbulk/sandbox"
 )
 
@@ -194,3 +195,34 @@ func writeSampleXLSX(t *testing.T) {
 }
 
 func parseISODate(s string) (time.Time, error) { return time.Parse("2006-01-02", s) }
+
+// TestLiftRequestPacing: a --rate faster than the request pacing lifts it;
+// the documented rates, or slower ones, leave it alone.
+func TestLiftRequestPacing(t *testing.T) {
+	documented := nexudus.Config{MinInterval: 0, PerHour: 5000}
+	cases := []struct {
+		name   string
+		writes nexudus.Rate
+		lifted bool
+	}{
+		{"documented", nexudus.Rate{N: 60, Per: time.Minute}, false},
+		{"slower", nexudus.Rate{N: 10, Per: time.Minute}, false},
+		{"as fast as the requests", nexudus.Rate{N: 2, Per: time.Second}, false},
+		{"faster", nexudus.Rate{N: 1000, Per: time.Second}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := documented
+			cfg.WriteRate = tc.writes
+			liftRequestPacing(&cfg)
+			want := documented
+			want.WriteRate = tc.writes
+			if tc.lifted {
+				want.Rate, want.MinInterval, want.PerHour = nexudus.Rate{N: 2 * tc.writes.N, Per: tc.writes.Per}, -1, 0
+			}
+			if cfg.Rate != want.Rate || cfg.MinInterval != want.MinInterval || cfg.PerHour != want.PerHour {
+				t.Errorf("got rate %v, interval %v, per hour %d; want %v, %v, %d", cfg.Rate, cfg.MinInterval, cfg.PerHour, want.Rate, want.MinInterval, want.PerHour)
+			}
+		})
+	}
+}
