@@ -5,8 +5,10 @@ package mapping
 // neutralise such cells with a leading apostrophe; imports undo it, so an
 // export fed back to import keeps every value as it was.
 
-// NeedsQuote reports whether a spreadsheet would run s as a formula. Plain
-// numbers ("-12.5") and phone numbers ("+44 20 7946 0000") are left alone.
+// NeedsQuote reports whether a spreadsheet would run s as a formula, or s
+// is an apostrophe before such a cell (quoted again so that Unquote gives
+// it back whole). Plain numbers ("-12.5") and phone numbers
+// ("+44 20 7946 0000") are left alone.
 func NeedsQuote(s string) bool {
 	if s == "" {
 		return false
@@ -16,6 +18,9 @@ func NeedsQuote(s string) bool {
 		return true
 	case '+', '-':
 		return !isNumberOrPhone(s[1:])
+	case '\'':
+		// Already looks quoted: Unquote would take the apostrophe off.
+		return NeedsQuote(s[1:])
 	}
 	return false
 }

@@ -20,6 +20,9 @@ func TestQuote(t *testing.T) {
 		{"phone with brackets", "+1 (555) 010-0199", "+1 (555) 010-0199"},
 		{"lone sign", "-", "'-"},
 		{"apostrophe text", "'hello", "'hello"},
+		{"apostrophe before a formula", "'=x", "''=x"},
+		{"apostrophes before a formula", "''+A1", "'''+A1"},
+		{"apostrophe before a phone", "'+44 20 7946 0000", "'+44 20 7946 0000"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
