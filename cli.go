@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -151,7 +152,7 @@ without touching the network.`,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return usageErrorf("%v (see '%s --help')", err, cmd.CommandPath())
+		return usageErrorf("%s (see '%s --help')", flagErrorText(err), cmd.CommandPath())
 	})
 	root.AddCommand(
 		a.importCommand(),
@@ -162,6 +163,28 @@ without touching the network.`,
 		a.versionCommand(),
 	)
 	return root
+}
+
+// flagErrorText is pflag's error in words for people: it keeps
+// `invalid argument "abc" for "--concurrency" flag` and replaces the Go
+// parser's message after it.
+func flagErrorText(err error) string {
+	msg := err.Error()
+	head, detail, ok := strings.Cut(msg, " flag: ")
+	if !ok {
+		return msg
+	}
+	switch {
+	case strings.HasPrefix(detail, "strconv.ParseInt"), strings.HasPrefix(detail, "strconv.ParseUint"):
+		detail = "not a whole number"
+	case strings.HasPrefix(detail, "strconv.ParseFloat"):
+		detail = "not a number"
+	case strings.HasPrefix(detail, "strconv.ParseBool"):
+		detail = "use true or false"
+	case strings.HasPrefix(detail, "time: "):
+		detail = "not a duration; use a number with a unit, like 30s, 5m or 1h"
+	}
+	return head + " flag: " + detail
 }
 
 // isTerminal reports whether f is an *os.File on a terminal.

@@ -57,6 +57,8 @@ func TestCommandLine(t *testing.T) {
 		{"flags after arguments", []string{"import", "samples/contacts.csv", "--dry-run"}, exitOK, "", "20 valid"},
 		{"unknown command", []string{"bogus"}, exitCannotRun, "", `unknown command "bogus"`},
 		{"unknown flag", []string{"export", "--bogus"}, exitCannotRun, "", "unknown flag: --bogus"},
+		{"number flag", []string{"import", "--concurrency", "abc", "x.csv"}, exitCannotRun, "", `invalid argument "abc" for "--concurrency" flag: not a whole number`},
+		{"duration flag", []string{"export", "--timeout", "5"}, exitCannotRun, "", "not a duration; use a number with a unit, like 30s"},
 		{"stray argument", []string{"version", "extra"}, exitCannotRun, "", "takes no arguments"},
 		{"missing file argument", []string{"import"}, exitCannotRun, "", "import needs one FILE"},
 		{"unreadable file", []string{"import", "--dry-run", "no-such.csv"}, exitCannotRun, "", "no-such.csv"},
