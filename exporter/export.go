@@ -179,7 +179,7 @@ func (e *export) direction(ctx context.Context) error {
 	one := 1
 	pg, err := e.api.List(ctx, nexudus.ListOptions{Page: 1, Size: 2, OrderBy: "Id", Dir: &one})
 	if err != nil {
-		return fmt.Errorf("list contacts: %w", err)
+		return fmt.Errorf("find the sort direction: %w", err)
 	}
 	if len(pg.Records) >= 2 && pg.Records[0].ID > pg.Records[1].ID {
 		asc, desc = 0, 1 // dir=1 sorted descending: the other convention
@@ -376,7 +376,7 @@ func (e *export) pipeline(ctx context.Context, from, to int, write func(*nexudus
 func (e *export) fetch(ctx context.Context, page int) (*nexudus.Page, error) {
 	pg, err := e.api.List(ctx, e.listOptions(page, e.opt.PageSize))
 	if err != nil {
-		return nil, fmt.Errorf("list contacts page %d: %w", page, err)
+		return nil, fmt.Errorf("page %d: %w", page, err)
 	}
 	if !e.opt.Full {
 		return pg, nil

@@ -4,15 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"flag"
-	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -22,61 +18,6 @@ import (
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// httpAPI reads the sandbox over real HTTP with the documented requests. The
-// exporter's tests use it rather than the full client so that they exercise
-// the exporter alone; cmd_export_test.go runs the exporter with the client.
-type httpAPI struct {
-	base, token string
-	hc          *http.Client
-}
-
-func (a *httpAPI) get(ctx context.Context, q url.Values, v any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.base+"/api/billing/contractcontacts?"+q.Encode(), nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+a.token)
-	resp, err := a.hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return &nexudus.APIError{Status: resp.StatusCode}
-	}
-	return json.NewDecoder(resp.Body).Decode(v)
-}
-
-func (a *httpAPI) List(ctx context.Context, opt nexudus.ListOptions) (*nexudus.Page, error) {
-	q := url.Values{}
-	for k, v := range opt.Filters {
-		q[k] = v
-	}
-	q.Set("page", strconv.Itoa(opt.Page))
-	q.Set("size", strconv.Itoa(opt.Size))
-	if opt.OrderBy != "" {
-		q.Set("orderBy", opt.OrderBy)
-	}
-	if opt.Dir != nil {
-		q.Set("dir", strconv.Itoa(*opt.Dir))
-	}
-	var pg nexudus.Page
-	if err := a.get(ctx, q, &pg); err != nil {
-		return nil, err
-	}
-	return &pg, nil
-}
-
-func (a *httpAPI) Get(ctx context.Context, ids []int64) ([]nexudus.Record, error) {
-	parts := make([]string, len(ids))
-	for i, id := range ids {
-		parts[i] = strconv.FormatInt(id, 10)
-	}
-	var recs []nexudus.Record
-	err := a.get(ctx, url.Values{"id": {"[" + strings.Join(parts, ",") + "]"}}, &recs)
-	return recs, err
-}
 
 // hookAPI calls before ahead of every listing request, to change the data
 // between page requests.
@@ -110,8 +51,8 @@ func (h *hookAPI) Get(ctx context.Context, ids []int64) ([]nexudus.Record, error
 }
 
 // start runs a sandbox without limits at a fixed clock and returns it with
-// an API reading it.
-func start(t *testing.T, cfg sandbox.Config) (*sandbox.Server, *httpAPI) {
+// a client reading it unpaced.
+func start(t *testing.T, cfg sandbox.Config) (*sandbox.Server, *nexudus.Client) {
 	t.Helper()
 	cfg.Token = "test-token"
 	cfg.Limits = sandbox.Limits{Off: true}
@@ -125,7 +66,19 @@ func start(t *testing.T, cfg sandbox.Config) (*sandbox.Server, *httpAPI) {
 	}
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	return srv, &httpAPI{base: ts.URL, token: cfg.Token, hc: ts.Client()}
+	api, err := nexudus.New(nexudus.Config{
+		BaseURL:     ts.URL,
+		Token:       cfg.Token,
+		HTTPClient:  ts.Client(),
+		Rate:        nexudus.Rate{N: 1_000_000, Per: time.Second},
+		MinInterval: -1,
+		BackoffBase: time.Millisecond,
+		BackoffMax:  5 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, api
 }
 
 // readCSV parses an export, dropping a leading BOM.
