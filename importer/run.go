@@ -32,16 +32,19 @@ type Options struct {
 	Progress     io.Writer       // stderr; nil means no progress
 	Terminal     bool            // Progress is a terminal: show a progress bar, else a log line every few seconds
 	Rate         float64         // expected creates per second, for the ETA (the client's write pacing)
-	LandingWait  time.Duration   // how long after a create was last about to be sent a killed run's request may still land: the client's request timeout plus a margin; DefaultLandingWait when 0
+	LandingWait  time.Duration   // how long after a create was last about to be sent a killed run's request may still land: the client's request timeout plus LandingMargin; 35 s when 0
 
 	ambiguousWait time.Duration // pause before checking a create of unknown outcome; 0 means a second
 	logEvery      time.Duration // interval of progress log lines; 0 means 5 s
 }
 
-// DefaultLandingWait is Options.LandingWait for the client's default 30 s
-// request timeout: the timeout plus 5 s for a server still storing a
-// request its client gave up on.
-const DefaultLandingWait = 35 * time.Second
+// LandingMargin is what Options.LandingWait adds to the client's request
+// timeout: time for a server still storing a request its client gave up on.
+const LandingMargin = 5 * time.Second
+
+// defaultLandingWait is Options.LandingWait for the client's default 30 s
+// request timeout.
+const defaultLandingWait = 30*time.Second + LandingMargin
 
 // maxAmbiguous bounds how many times one row is sent after creates of
 // unknown outcome that, checked, had not stored it.
@@ -75,7 +78,7 @@ func Run(ctx context.Context, in *Input, api API, opt Options) (Summary, error) 
 		opt.logEvery = 5 * time.Second
 	}
 	if opt.LandingWait <= 0 {
-		opt.LandingWait = DefaultLandingWait
+		opt.LandingWait = defaultLandingWait
 	}
 	sum := Summary{Results: opt.Results}
 	j, err := openJournal(JournalPath(opt.Results), in.Name())
