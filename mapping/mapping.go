@@ -3,7 +3,9 @@ package mapping
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -77,13 +79,13 @@ func Parse(data []byte, format string) (Mapping, error) {
 		dec.DisallowUnknownFields()
 		dec.UseNumber()
 		if err := dec.Decode(&fm); err != nil {
-			return Mapping{}, fmt.Errorf("not valid JSON: %w", err)
+			return Mapping{}, fmt.Errorf("not valid JSON: %s", decodeProblem(err))
 		}
 	default:
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
-		if err := dec.Decode(&fm); err != nil && err.Error() != "EOF" {
-			return Mapping{}, fmt.Errorf("not valid YAML: %w", err)
+		if err := dec.Decode(&fm); err != nil && !errors.Is(err, io.EOF) {
+			return Mapping{}, fmt.Errorf("not valid YAML: %s", decodeProblem(err))
 		}
 	}
 	m := Mapping{Columns: fm.Columns, Constants: make(map[string]string, len(fm.Constants))}
@@ -95,6 +97,32 @@ func Parse(data []byte, format string) (Mapping, error) {
 		m.Constants[k] = s
 	}
 	return m.normalized()
+}
+
+// decodeProblem words a YAML or JSON decoding error on one line, in the
+// mapping file's own terms rather than Go's.
+func decodeProblem(err error) string {
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg := te.Errors[0]
+		if i := strings.Index(msg, " not found in type "); i >= 0 {
+			// "line 1: field colums not found in type mapping.fileMapping"
+			msg = strings.Replace(msg[:i], "field ", "unknown section ", 1) + " (a mapping file has columns: and constants:)"
+		} else if i := strings.Index(msg, "cannot unmarshal "); i >= 0 {
+			msg = msg[:i] + "want column: field pairs under columns: and field: value pairs under constants:"
+		}
+		return msg
+	}
+	var ute *json.UnmarshalTypeError
+	if errors.As(err, &ute) {
+		return fmt.Sprintf("%s: want column: field pairs under columns and field: value pairs under constants", ute.Field)
+	}
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg = strings.TrimPrefix(msg, "json: ")
+	if strings.HasPrefix(msg, "unknown field ") {
+		msg = strings.Replace(msg, "unknown field", "unknown section", 1) + " (a mapping file has columns and constants)"
+	}
+	return strings.ReplaceAll(msg, "\n", " ")
 }
 
 // scalar renders a decoded constant as the text a cell would hold.
@@ -117,7 +145,7 @@ func scalar(v any) (string, error) {
 	case bool:
 		return strconv.FormatBool(v), nil
 	}
-	return "", fmt.Errorf("must be a single value, not %T", v)
+	return "", fmt.Errorf("must be a single value, not a list or a map")
 }
 
 // AddColumn adds a --map "Column Name=Field" entry.

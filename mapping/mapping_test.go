@@ -41,9 +41,14 @@ func TestParse(t *testing.T) {
 		{"json", `{"columns": {"Member": "FullName"}, "constants": {"CoworkerContractId": 12345678}}`, "",
 			Mapping{Columns: map[string]string{"Member": "FullName"}, Constants: map[string]string{"CoworkerContractId": "12345678"}}, ""},
 		{"unknown field", "columns:\n  Member: FulName\n", "yaml", Mapping{}, `"FulName" is not a ContractContact field (did you mean FullName?)`},
-		{"unknown section", "colums:\n  Member: FullName\n", "yaml", Mapping{}, "not valid YAML"},
+		{"unknown section", "colums:\n  Member: FullName\n", "yaml", Mapping{}, "not valid YAML: line 1: unknown section colums (a mapping file has columns: and constants:)"},
 		{"bad json", `{"columns": [1]}`, "json", Mapping{}, "not valid JSON"},
-		{"list constant", "constants:\n  Notes: [a, b]\n", "", Mapping{}, "must be a single value"},
+		{"list constant", "constants:\n  Notes: [a, b]\n", "", Mapping{}, "constant Notes: must be a single value, not a list or a map"},
+		{"yaml columns as a list", "columns: [a, b]\n", "yaml", Mapping{}, "not valid YAML: line 1: want column: field pairs under columns:"},
+		{"yaml field as a list", "columns:\n  Member: [FullName]\n", "", Mapping{}, "not valid YAML: line 2: want column: field pairs"},
+		{"json unknown section", `{"colums": {}}`, "json", Mapping{}, `not valid JSON: unknown section "colums" (a mapping file has columns and constants)`},
+		{"json field a number", `{"columns": {"a": 1}}`, "json", Mapping{}, "not valid JSON: columns: want column: field pairs"},
+		{"json cut short", `{"columns": `, "json", Mapping{}, "not valid JSON: unexpected EOF"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -51,6 +56,9 @@ func TestParse(t *testing.T) {
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("err = %v, want %q", err, tc.err)
+				}
+				if msg := err.Error(); strings.Contains(msg, "\n") || strings.Contains(msg, "mapping.") || strings.Contains(msg, "interface") || strings.Contains(msg, "Go value") {
+					t.Errorf("err %q: want one line in the file's terms, not Go's", msg)
 				}
 				return
 			}
