@@ -55,7 +55,12 @@ func (w *ResultsWriter) Write(line int, status Status, id int64, msg string, cel
 	if id != 0 {
 		w.rec[2] = strconv.FormatInt(id, 10)
 	}
-	w.rec = append(w.rec, cells...)
+	for _, c := range cells {
+		// The cell's value as import reads it, quoted again on writing:
+		// the line fed back imports the same value, and an already
+		// neutralised cell is not quoted twice.
+		w.rec = append(w.rec, mapping.Unquote(c))
+	}
 	return w.writeRecord(w.rec)
 }
 
