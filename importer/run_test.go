@@ -689,7 +689,7 @@ func TestRunStopsOnRefusedCredentials(t *testing.T) {
 		t.Error("the token leaked into the results file or the error")
 	}
 
-	if _, err := Run(context.Background(), openInput(t, path), e.client, Options{Results: results}); err != nil {
+	if _, err := Run(context.Background(), openInput(t, path), e.client, Options{Results: results, LandingWait: testLandingWait}); err != nil {
 		t.Fatal(err)
 	}
 	checkExactlyOnce(t, e.srv, ps, results)
