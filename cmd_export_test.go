@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"contactbulk/exporter"
-	"contactbulk/mapping"
 	"contactbulk/sandbox"
 )
 
@@ -428,7 +427,8 @@ func TestExportFormulasAndRoundTrip(t *testing.T) {
 	for _, r := range rows {
 		byID[r["Id"]] = r
 		for k, v := range r {
-			if mapping.NeedsQuote(v) || len(v) > 0 && strings.ContainsRune("=+-@\t\r", rune(v[0])) && !isNumberOrPhone(v) {
+			// What a spreadsheet runs: a cell starting with = + - @ tab or CR.
+			if len(v) > 0 && strings.ContainsRune("=+-@\t\r", rune(v[0])) && !isNumberOrPhone(v) {
 				t.Errorf("record %s: %s = %q would run as a formula", r["Id"], k, v)
 			}
 		}
