@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -167,7 +166,7 @@ func (a *app) importRows(ctx context.Context, in *importer.Input, file string, f
 	if results == "" {
 		results = importer.DefaultResultsPath(file)
 	}
-	client, closeClient, err := a.importClient(ctx, &f.client)
+	client, closeClient, err := a.connect(ctx, &f.client)
 	if err != nil {
 		return importer.Summary{}, err
 	}
@@ -187,45 +186,4 @@ func (a *app) importRows(ctx context.Context, in *importer.Input, file string, f
 		Rate:         rate,
 		LandingWait:  f.client.timeout + importer.LandingMargin,
 	})
-}
-
-// importClient is connect, except that a --rate faster than the request
-// pacing allows (only sensible against a server without Nexudus's limits,
-// such as a sandbox with limits off) lifts the request pacing with it:
-// otherwise --rate 1000/s would still import two rows a second.
-// TODO(connect.go owner): move this into prepare for writing commands.
-func (a *app) importClient(ctx context.Context, f *clientFlags) (*nexudus.Client, func(), error) {
-	conn, err := a.prepare(ctx, f)
-	if err != nil {
-		return nil, nil, err
-	}
-	liftRequestPacing(&conn.cfg)
-	if conn.cfg.Token == "" && conn.cfg.Session == nil {
-		conn.close()
-		return nil, nil, usageErrorf("not signed in to %s: run `contactbulk login` or set NEXUDUS_TOKEN", conn.cfg.BaseURL)
-	}
-	client, err := nexudus.New(conn.cfg)
-	if err != nil {
-		conn.close()
-		return nil, nil, usageErrorf("%v", err)
-	}
-	return client, conn.close, nil
-}
-
-// liftRequestPacing makes room in cfg's request pacing for its write rate
-// when the writes are faster than the requests may be: two requests per
-// write (a row may need a listing as well as its create), with no minimum
-// spacing and no hourly window.
-func liftRequestPacing(cfg *nexudus.Config) {
-	requests := cfg.Rate
-	if requests.IsZero() {
-		requests = nexudus.Rate{N: 120, Per: time.Minute} // the client's default
-	}
-	w := cfg.WriteRate
-	if w.IsZero() || float64(w.N)/w.Per.Seconds() <= float64(requests.N)/requests.Per.Seconds() {
-		return
-	}
-	cfg.Rate = nexudus.Rate{N: 2 * w.N, Per: w.Per}
-	cfg.MinInterval = -1
-	cfg.PerHour = 0
 }

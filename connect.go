@@ -103,6 +103,7 @@ func (a *app) prepare(ctx context.Context, f *clientFlags) (*connection, error) 
 	if f.writes {
 		cfg.WriteRate = r
 		cfg.DailyWrites = f.dailyWrites
+		liftRequestPacing(&cfg)
 	} else {
 		cfg.Rate = r
 		cfg.DailyWrites = -1 // reads and doctor never write
@@ -285,4 +286,24 @@ func (a *app) startSandbox(ctx context.Context) (url, token string, stop func(),
 		})
 	}
 	return "http://" + ln.Addr().String(), srv.Token(), stop, nil
+}
+
+// liftRequestPacing makes room in cfg's request pacing for its write rate
+// when --rate asks for writes faster than the requests may be (sensible
+// only against a server without Nexudus's limits, such as a sandbox with
+// limits off): two requests per write (a row may need a listing as well as
+// its create), with no minimum spacing and no hourly window. Otherwise
+// --rate 1000/s would still import two rows a second.
+func liftRequestPacing(cfg *nexudus.Config) {
+	requests := cfg.Rate
+	if requests.IsZero() {
+		requests = nexudus.Rate{N: 120, Per: time.Minute} // the client's default
+	}
+	w := cfg.WriteRate
+	if w.IsZero() || float64(w.N)/w.Per.Seconds() <= float64(requests.N)/requests.Per.Seconds() {
+		return
+	}
+	cfg.Rate = nexudus.Rate{N: 2 * w.N, Per: w.Per}
+	cfg.MinInterval = -1
+	cfg.PerHour = 0
 }
