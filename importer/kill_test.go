@@ -114,7 +114,7 @@ func TestKillHelperProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer in.Close()
-	sum, err := Run(context.Background(), in, client, Options{Results: os.Getenv(killResultsEnv), Concurrency: 4, ambiguousWait: time.Millisecond, LandingWait: cfg.Timeout + testLandingWait})
+	sum, err := Run(context.Background(), in, client, Options{Results: os.Getenv(killResultsEnv), Concurrency: 4, LandingWait: cfg.Timeout + testLandingWait})
 	if err != nil {
 		t.Fatal(err)
 	}

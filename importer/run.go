@@ -34,8 +34,7 @@ type Options struct {
 	Rate         float64         // expected creates per second, for the ETA (the client's write pacing)
 	LandingWait  time.Duration   // how long after a create was last about to be sent a killed run's request may still land: the client's request timeout plus LandingMargin; 35 s when 0
 
-	ambiguousWait time.Duration // pause before checking a create of unknown outcome; 0 means a second
-	logEvery      time.Duration // interval of progress log lines; 0 means 5 s
+	logEvery time.Duration // interval of progress log lines; 0 means 5 s
 }
 
 // LandingMargin is what Options.LandingWait adds to the client's request
@@ -70,9 +69,6 @@ func Run(ctx context.Context, in *Input, api API, opt Options) (Summary, error) 
 	}
 	if opt.Progress == nil {
 		opt.Progress = io.Discard
-	}
-	if opt.ambiguousWait == 0 {
-		opt.ambiguousWait = time.Second
 	}
 	if opt.logEvery == 0 {
 		opt.logEvery = 5 * time.Second
@@ -498,16 +494,23 @@ func sendContext(stop, abandon context.Context) (context.Context, func()) {
 	}
 }
 
-// settle checks, after a short wait, whether a create of unknown outcome
-// stored the row. found: it did and is journaled; settled: the row stays
-// in flight (pending) for a later run; neither: send it again.
+// settle checks whether a create of unknown outcome stored the row, once
+// the request can no longer land (LandingWait after it was sent, as for a
+// killed run's). found: it did and is journaled; settled: the row stays in
+// flight (pending) for a later run; neither: send it again.
 func (r *runner) settle(ctx context.Context, it item, cause error, attempt int) (found, settled bool, err error) {
 	if attempt >= maxAmbiguous {
 		r.note(it.key, fmt.Sprintf("outcome unknown after %d attempts (%s); run again to check", attempt, errText(cause)))
 		return false, true, nil
 	}
+	wait := r.opt.LandingWait
+	if e, ok := r.j.lookup(it.key); ok && !e.Since.IsZero() {
+		wait = min(max(time.Until(e.Since.Add(r.opt.LandingWait)), 0), r.opt.LandingWait)
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
 	select {
-	case <-time.After(r.opt.ambiguousWait):
+	case <-t.C:
 	case <-ctx.Done():
 		r.note(it.key, "abandoned in flight; run again to check whether it was created")
 		return false, true, nil

@@ -298,7 +298,7 @@ func TestRunWithFaults(t *testing.T) {
 	ps := people(40)
 	path := writeInput(t, e.dir, "contacts.csv", ps)
 	results := filepath.Join(e.dir, "contacts.results.csv")
-	opt := Options{Results: results, Concurrency: 4, ambiguousWait: 1, LandingWait: testLandingWait}
+	opt := Options{Results: results, Concurrency: 4, LandingWait: testLandingWait}
 
 	api := &counting{API: e.client}
 	sum, err := Run(context.Background(), openInput(t, path), api, opt)
