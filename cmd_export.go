@@ -17,6 +17,7 @@ import (
 
 	"contactbulk/exporter"
 	"contactbulk/mapping"
+	"contactbulk/safefile"
 )
 
 // exportFlags are the flags of the export command.
@@ -242,9 +243,9 @@ func (a *app) runExport(ctx context.Context, f *exportFlags) error {
 
 	var w io.Writer = a.stdout
 	report := a.stderr // the summary: stdout carries only the CSV without --out
-	var file *exporter.File
+	var file *safefile.File
 	if f.out != "" {
-		if file, err = exporter.CreateFile(f.out); err != nil {
+		if file, err = safefile.Create(f.out); err != nil {
 			return usageErrorf("--out %s: %v", f.out, err)
 		}
 		defer file.Abort() // a no-op once committed

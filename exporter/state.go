@@ -1,6 +1,7 @@
 package exporter
 
 import (
+	"contactbulk/safefile"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -61,5 +62,5 @@ func SaveState(path string, st State) error {
 	if err != nil {
 		return fmt.Errorf("encode state: %w", err)
 	}
-	return WriteFileAtomic(path, append(data, '\n'))
+	return safefile.WriteFile(path, append(data, '\n'))
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/csv"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/gocarina/gocsv"
 
 	"contactbulk/mapping"
+	"contactbulk/safefile"
 )
 
 // ResultsWriter writes a results file: header row,status,id,error and the
@@ -21,7 +21,7 @@ import (
 // leaves half a file.
 type ResultsWriter struct {
 	path string
-	f    *os.File
+	f    *safefile.File
 	bw   *bufio.Writer
 	w    *gocsv.SafeCSVWriter
 	rec  []string
@@ -30,11 +30,7 @@ type ResultsWriter struct {
 // CreateResults starts a results file at path for an input with the given
 // columns. It returns an error when the folder is not writable.
 func CreateResults(path string, columns []string) (*ResultsWriter, error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".*.tmp")
+	f, err := safefile.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("write results %s: %w", path, err)
 	}
@@ -89,28 +85,16 @@ func (w *ResultsWriter) Commit() error {
 	if err == nil {
 		err = w.bw.Flush()
 	}
-	if err == nil {
-		err = w.f.Sync()
-	}
-	if cerr := w.f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(w.f.Name(), w.path)
-	}
 	if err != nil {
-		os.Remove(w.f.Name())
+		w.f.Abort()
 		return fmt.Errorf("write results %s: %w", w.path, err)
 	}
-	return nil
+	return w.f.Commit()
 }
 
 // Abort drops the file being written; the previous file at path, if any,
 // stays as it was.
-func (w *ResultsWriter) Abort() {
-	w.f.Close()
-	os.Remove(w.f.Name())
-}
+func (w *ResultsWriter) Abort() { w.f.Abort() }
 
 // DefaultResultsPath returns NAME.results.csv beside the input (for stdin,
 // "-", stdin.results.csv in the working folder).

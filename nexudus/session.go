@@ -1,6 +1,7 @@
 package nexudus
 
 import (
+	"contactbulk/safefile"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -96,35 +97,11 @@ func (s SessionStore) Remove(baseURL string) (bool, error) {
 	return true, nil
 }
 
-// writePrivate writes b to path through a temporary file and a rename, the
-// file 0600 and its directory 0700.
+// writePrivate writes b to path, complete or not at all, the file 0600
+// and its directory 0700.
 func writePrivate(path string, b []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
+	return safefile.WriteFile(path, b)
 }

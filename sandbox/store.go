@@ -2,12 +2,12 @@ package sandbox
 
 import (
 	"bufio"
+	"contactbulk/safefile"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -74,30 +74,20 @@ func (s *Server) save(path string) error {
 	slices.SortFunc(d.Contracts, func(a, b Contract) int { return cmpInt(a.ID, b.ID) })
 	slices.SortFunc(d.Coworkers, func(a, b Coworker) int { return cmpInt(a.ID, b.ID) })
 
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp") // created 0600
+	f, err := safefile.Create(path)
 	if err != nil {
 		return fmt.Errorf("sandbox: save data file: %w", err)
 	}
-	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
-	bw := bufio.NewWriterSize(tmp, 1<<20)
-	enc := json.NewEncoder(bw)
-	err = enc.Encode(d)
+	bw := bufio.NewWriterSize(f, 1<<20)
+	err = json.NewEncoder(bw).Encode(d)
 	if err == nil {
 		err = bw.Flush()
 	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o600)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
 	if err != nil {
+		f.Abort()
+		return fmt.Errorf("sandbox: save data file: %w", err)
+	}
+	if err := f.Commit(); err != nil {
 		return fmt.Errorf("sandbox: save data file: %w", err)
 	}
 	return nil

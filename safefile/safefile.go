@@ -1,4 +1,8 @@
-package exporter
+// Package safefile writes files that are complete or not there at all:
+// under a temporary name beside the final path, mode 0600 (they hold
+// personal data or credentials), synced and renamed into place only when
+// done, so a crash or a failed run leaves the previous file untouched.
+package safefile
 
 import (
 	"errors"
@@ -7,7 +11,7 @@ import (
 	"path/filepath"
 )
 
-// File is an output file written under a temporary name beside its final
+// File is a file written under a temporary name beside its final
 // path (.NAME.tmp-*, mode 0600) and renamed into place only by Commit, so
 // that readers never see a partial file and a failed run leaves the
 // previous one untouched.
@@ -17,10 +21,10 @@ type File struct {
 	done      bool
 }
 
-// CreateFile starts writing path. It returns an error saying what to fix
+// Create starts writing path. It returns an error saying what to fix
 // when the folder does not exist or is not writable, or when path is a
 // folder.
-func CreateFile(path string) (*File, error) {
+func Create(path string) (*File, error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return nil, fmt.Errorf("%s is a folder: name a file in it", path)
 	}
@@ -97,10 +101,10 @@ func (f *File) Abort() {
 	os.Remove(f.tmp)
 }
 
-// WriteFileAtomic writes data to path through a File: 0600, complete or not
-// at all.
-func WriteFileAtomic(path string, data []byte) error {
-	f, err := CreateFile(path)
+// WriteFile writes data to path through a File: 0600, complete or not at
+// all.
+func WriteFile(path string, data []byte) error {
+	f, err := Create(path)
 	if err != nil {
 		return err
 	}
