@@ -29,10 +29,7 @@ func (s *Server) Generate(n int, contractID int64) {
 	if c, ok := s.contracts[contractID]; ok {
 		contracts = []Contract{c}
 	} else {
-		for _, c := range s.contracts {
-			contracts = append(contracts, c)
-		}
-		slices.SortFunc(contracts, func(a, b Contract) int { return cmpInt(a.ID, b.ID) })
+		contracts = byID(s.contracts)
 	}
 	if contractID != 0 && len(contracts) != 1 {
 		// An unknown contract: Nexudus would refuse such records; add it
@@ -40,11 +37,7 @@ func (s *Server) Generate(n int, contractID int64) {
 		s.contracts[contractID] = Contract{ID: contractID, Quantity: 1, TariffName: "Virtual Office"}
 		contracts = []Contract{s.contracts[contractID]}
 	}
-	var coworkers []Coworker
-	for _, c := range s.coworkers {
-		coworkers = append(coworkers, c)
-	}
-	slices.SortFunc(coworkers, func(a, b Coworker) int { return cmpInt(a.ID, b.ID) })
+	coworkers := byID(s.coworkers)
 
 	rng := mrand.New(mrand.NewPCG(uint64(s.nextID), uint64(n)))
 	now := s.now().UTC().Truncate(time.Second)

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -469,7 +470,7 @@ func sortRecords(recs []*Record, p property, desc bool) {
 		}
 		ks[i] = keyed{v, rec}
 	}
-	cmp := func(a, b value) int {
+	compare := func(a, b value) int {
 		switch {
 		case a.null && b.null:
 			return 0
@@ -481,17 +482,17 @@ func sortRecords(recs []*Record, p property, desc bool) {
 		if p.kind == stringValue {
 			return strings.Compare(a.s, b.s)
 		}
-		return cmpInt(a.i, b.i)
+		return cmp.Compare(a.i, b.i)
 	}
 	slices.SortStableFunc(ks, func(a, b keyed) int {
-		c := cmp(a.v, b.v)
+		c := compare(a.v, b.v)
 		if desc {
 			c = -c
 		}
 		if c != 0 {
 			return c
 		}
-		return cmpInt(a.rec.ID, b.rec.ID)
+		return cmp.Compare(a.rec.ID, b.rec.ID)
 	})
 	for i := range ks {
 		recs[i] = ks[i].rec

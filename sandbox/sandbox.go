@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	mrand "math/rand/v2"
 	"net/http"
 	"os"
@@ -384,23 +385,22 @@ func (s *Server) Count() int {
 func (s *Server) Contracts() []Contract {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := make([]Contract, 0, len(s.contracts))
-	for _, c := range s.contracts {
-		out = append(out, c)
-	}
-	slices.SortFunc(out, func(a, b Contract) int { return cmpInt(a.ID, b.ID) })
-	return out
+	return byID(s.contracts)
 }
 
 // Coworkers returns the coworkers that exist, ordered by ID.
 func (s *Server) Coworkers() []Coworker {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := make([]Coworker, 0, len(s.coworkers))
-	for _, c := range s.coworkers {
-		out = append(out, c)
+	return byID(s.coworkers)
+}
+
+// byID returns the values of m, which is keyed by ID, in ID order.
+func byID[V any](m map[int64]V) []V {
+	out := make([]V, 0, len(m))
+	for _, id := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, m[id])
 	}
-	slices.SortFunc(out, func(a, b Coworker) int { return cmpInt(a.ID, b.ID) })
 	return out
 }
 
@@ -487,16 +487,6 @@ func formatUUID(b [16]byte) string {
 	out[23] = '-'
 	hex.Encode(out[24:], b[10:])
 	return string(out[:])
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // cloneRecord copies r so that the copy shares no pointers with it.

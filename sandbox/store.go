@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bufio"
+	"cmp"
 	"contactbulk/safefile"
 	"encoding/json"
 	"errors"
@@ -45,7 +46,7 @@ func (s *Server) load(path string) (bool, error) {
 	for _, r := range s.records {
 		r.LocalizationDetails, r.CustomFields = nullIsNil(r.LocalizationDetails), nullIsNil(r.CustomFields)
 	}
-	slices.SortFunc(s.records, func(a, b *Record) int { return cmpInt(a.ID, b.ID) })
+	slices.SortFunc(s.records, func(a, b *Record) int { return cmp.Compare(a.ID, b.ID) })
 	s.records = slices.CompactFunc(s.records, func(a, b *Record) bool { return a.ID == b.ID })
 	s.nextID = max(d.NextID, firstID)
 	if n := len(s.records); n > 0 {
@@ -61,18 +62,10 @@ func (s *Server) save(path string) error {
 	d := dataFile{
 		NextID:    s.nextID,
 		Records:   slices.Clone(s.records), // stored records are immutable
-		Contracts: make([]Contract, 0, len(s.contracts)),
-		Coworkers: make([]Coworker, 0, len(s.coworkers)),
-	}
-	for _, c := range s.contracts {
-		d.Contracts = append(d.Contracts, c)
-	}
-	for _, c := range s.coworkers {
-		d.Coworkers = append(d.Coworkers, c)
+		Contracts: byID(s.contracts),
+		Coworkers: byID(s.coworkers),
 	}
 	s.mu.RUnlock()
-	slices.SortFunc(d.Contracts, func(a, b Contract) int { return cmpInt(a.ID, b.ID) })
-	slices.SortFunc(d.Coworkers, func(a, b Coworker) int { return cmpInt(a.ID, b.ID) })
 
 	f, err := safefile.Create(path)
 	if err != nil {
