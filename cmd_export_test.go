@@ -676,8 +676,8 @@ func TestExportKilled(t *testing.T) {
 	killed := make(chan struct{})
 	h.onRequest(func(r *http.Request) {
 		if page.Add(1) == 8 { // mid-way through 40 pages
+			close(killed) // before the signal: Wait may return before this hook does
 			proc.Load().Signal(syscall.SIGKILL)
-			close(killed)
 		}
 	})
 	if err := cmd.Start(); err != nil {
