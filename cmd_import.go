@@ -175,8 +175,13 @@ func (a *app) importRows(ctx context.Context, in *importer.Input, file string, f
 	if w := client.Pacing().Writes; w.Per > 0 {
 		rate = float64(w.N) / w.Per.Seconds()
 	}
+	target := client.BaseURL()
+	if f.client.sandbox {
+		target = "embedded sandbox" // its port changes from run to run
+	}
 	return importer.Run(ctx, in, client, importer.Options{
 		Results:      results,
+		Target:       target,
 		Concurrency:  f.concurrency,
 		SkipInvalid:  f.skipInvalid,
 		SkipExisting: f.skipExisting,

@@ -155,6 +155,22 @@ func TestImportSandbox(t *testing.T) {
 	if code != exitOK || !strings.Contains(stdout, `"created": 0`) || !strings.Contains(stdout, `"skipped": 20`) {
 		t.Errorf("second import: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
 	}
+
+	// The same sheet into another space: its results file speaks of the
+	// first one, so the run is refused rather than "20 already done".
+	other, err := sandbox.New(sandbox.Config{Token: "import-test-token", Limits: sandbox.Limits{Off: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts2 := httptest.NewServer(other)
+	defer ts2.Close()
+	_, stderr, code = runImport(t, ts2.URL, "", "--rate", "1000/s", input)
+	if code != exitCannotRun || !strings.Contains(stderr, "records imports into "+ts.URL) || !strings.Contains(stderr, "--results") {
+		t.Errorf("import into another space: exit %d\nstderr %s", code, stderr)
+	}
+	if n := len(other.Records()); n != 0 {
+		t.Errorf("%d records created in the other space", n)
+	}
 }
 
 // writeSampleXLSX writes samples/contacts.xlsx from samples/contacts.csv,

@@ -66,6 +66,7 @@ type journalHeader struct {
 	Journal string `json:"journal"`
 	Version int    `json:"version"`
 	Input   string `json:"input"`
+	Target  string `json:"target,omitempty"` // where its rows were created: a base URL, or "embedded sandbox"
 }
 
 const journalMagic = "contactbulk import"
@@ -79,6 +80,7 @@ type journal struct {
 	unlock  func() // releases the lock taken by lockJournal
 	path    string
 	input   string // the input named in the header
+	target  string // where its rows were created ("" unknown)
 	entries map[string]*journalEntry
 	claimed map[int64]string // Id -> key of the row that owns it
 	rows    int              // row keys present in the file when opened
@@ -87,14 +89,17 @@ type journal struct {
 	now     func() time.Time // the clock of begin lines
 }
 
-// openJournal opens the journal at path, creating it (0600) for input when
-// it does not exist, and holds it exclusively until close: a second import
-// on the same results file gets an error saying another one is running. A
-// last line torn by a crash is dropped; any other damage is an error.
-func openJournal(path, input string) (*journal, error) {
+// openJournal opens the journal at path, creating it (0600) for input and
+// target when it does not exist, and holds it exclusively until close: a
+// second import on the same results file gets an error saying another one
+// is running. A journal of imports into another target is refused: its
+// rows were created there, not in target. A last line torn by a crash is
+// dropped; any other damage is an error.
+func openJournal(path, input, target string) (*journal, error) {
 	j := &journal{
 		path:    path,
 		input:   input,
+		target:  target,
 		entries: make(map[string]*journalEntry),
 		claimed: make(map[int64]string),
 		now:     time.Now,
@@ -144,7 +149,7 @@ func openJournal(path, input string) (*journal, error) {
 }
 
 func (j *journal) writeHeader() error {
-	b, err := json.Marshal(journalHeader{Journal: journalMagic, Version: journalVersion, Input: j.input})
+	b, err := json.Marshal(journalHeader{Journal: journalMagic, Version: journalVersion, Input: j.input, Target: j.target})
 	if err != nil {
 		return fmt.Errorf("write journal: %w", err)
 	}
@@ -168,6 +173,10 @@ func (j *journal) load(data []byte) error {
 	}
 	if h.Version != journalVersion {
 		return fmt.Errorf("journal %s has format version %d, this contactbulk reads version %d", j.path, h.Version, journalVersion)
+	}
+	if h.Target != "" && j.target != "" && h.Target != j.target {
+		return fmt.Errorf("%w: %s records imports into %s, not %s; choose another --results path for this import (its rows were created there, not here)",
+			ErrJournalMismatch, j.path, h.Target, j.target)
 	}
 	j.input = h.Input
 	for n, line := range lines[1:] {

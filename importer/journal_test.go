@@ -12,7 +12,7 @@ import (
 
 func TestJournalReplay(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "c.results.csv.journal")
-	j, err := openJournal(path, "c.csv")
+	j, err := openJournal(path, "c.csv", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func TestJournalReplay(t *testing.T) {
 		t.Errorf("journal mode %v, want 0600", mode)
 	}
 
-	j, err = openJournal(path, "other name.csv")
+	j, err = openJournal(path, "other name.csv", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestJournalReplay(t *testing.T) {
 
 func TestJournalTornLastLine(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "r.journal")
-	j, err := openJournal(path, "c.csv")
+	j, err := openJournal(path, "c.csv", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestJournalTornLastLine(t *testing.T) {
 	f.WriteString(`{"op":"begin","key":"b-0","ro`)
 	f.Close()
 
-	j, err = openJournal(path, "c.csv")
+	j, err = openJournal(path, "c.csv", "")
 	if err != nil {
 		t.Fatalf("a torn last line must be tolerated: %v", err)
 	}
@@ -123,7 +123,7 @@ func TestJournalTornLastLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	j.close()
-	j, err = openJournal(path, "c.csv")
+	j, err = openJournal(path, "c.csv", "")
 	if err != nil {
 		t.Fatalf("journal unreadable after a repaired tear: %v", err)
 	}
@@ -149,7 +149,7 @@ func TestJournalRefusesDamage(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tc.content), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			j, err := openJournal(path, "c.csv")
+			j, err := openJournal(path, "c.csv", "")
 			if err == nil {
 				j.close()
 				t.Fatalf("opened a journal that is %s", tc.name)
@@ -162,7 +162,7 @@ func TestJournalRefusesDamage(t *testing.T) {
 }
 
 func TestJournalUnwritableFolder(t *testing.T) {
-	_, err := openJournal(filepath.Join(t.TempDir(), "missing", "r.journal"), "c.csv")
+	_, err := openJournal(filepath.Join(t.TempDir(), "missing", "r.journal"), "c.csv", "")
 	if err == nil || !strings.Contains(err.Error(), "open journal") {
 		t.Errorf("got %v, want an open journal error", err)
 	}

@@ -86,7 +86,7 @@ func TestAwaitLanding(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			j, err := openJournal(filepath.Join(t.TempDir(), "r.csv.journal"), "c.csv")
+			j, err := openJournal(filepath.Join(t.TempDir(), "r.csv.journal"), "c.csv", "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,7 +114,7 @@ func TestAwaitLanding(t *testing.T) {
 		})
 	}
 	// An interrupt ends the wait.
-	j, err := openJournal(filepath.Join(t.TempDir(), "r.csv.journal"), "c.csv")
+	j, err := openJournal(filepath.Join(t.TempDir(), "r.csv.journal"), "c.csv", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestRunRefusesConcurrentImport(t *testing.T) {
 	ps := people(3)
 	path := writeInput(t, e.dir, "contacts.csv", ps)
 	results := filepath.Join(e.dir, "contacts.results.csv")
-	running, err := openJournal(JournalPath(results), path)
+	running, err := openJournal(JournalPath(results), path, "")
 	if err != nil {
 		t.Fatal(err)
 	}

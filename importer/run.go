@@ -25,6 +25,7 @@ type API interface {
 // Options configures Run.
 type Options struct {
 	Results      string          // results file path (the journal lives beside it); "" means DefaultResultsPath
+	Target       string          // where rows are created (a base URL); a journal written for another target is refused
 	Concurrency  int             // workers, default 4
 	SkipInvalid  bool            // import the valid rows even when some are invalid
 	SkipExisting bool            // check every row against the space first (status exists)
@@ -77,7 +78,7 @@ func Run(ctx context.Context, in *Input, api API, opt Options) (Summary, error) 
 		opt.LandingWait = defaultLandingWait
 	}
 	sum := Summary{Results: opt.Results}
-	j, err := openJournal(JournalPath(opt.Results), in.Name())
+	j, err := openJournal(JournalPath(opt.Results), in.Name(), opt.Target)
 	if err != nil {
 		// Nothing was done: the user must fix the results path or the journal.
 		sum.Results = ""

@@ -608,7 +608,7 @@ func TestRunReconcilesUnknownOutcomes(t *testing.T) {
 	path := writeInput(t, e.dir, "contacts.csv", ps)
 	results := filepath.Join(e.dir, "contacts.results.csv")
 
-	j, err := openJournal(JournalPath(results), path)
+	j, err := openJournal(JournalPath(results), path, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -667,6 +667,33 @@ func TestRunRefusesAnotherInputsJournal(t *testing.T) {
 	}
 	if after, _ := os.ReadFile(results); string(after) != string(before) {
 		t.Error("the refused run rewrote the other input's results file")
+	}
+}
+
+// TestRunRefusesAnotherTargetsJournal: rows created in a rehearsal (the
+// embedded sandbox) are not "already done" in the real space; the journal
+// says where it created them and a run into another target is refused.
+func TestRunRefusesAnotherTargetsJournal(t *testing.T) {
+	e := newEnv(t, sandbox.Config{})
+	ps := people(3)
+	path := writeInput(t, e.dir, "contacts.csv", ps)
+	results := filepath.Join(e.dir, "contacts.results.csv")
+	if _, err := Run(context.Background(), openInput(t, path), e.client, Options{Results: results, Target: "embedded sandbox"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Run(context.Background(), openInput(t, path), e.client, Options{Results: results, Target: "https://spaces.nexudus.com"})
+	if !errors.Is(err, ErrJournalMismatch) || !errors.Is(err, ErrInput) {
+		t.Fatalf("got %v, want ErrJournalMismatch, an ErrInput", err)
+	}
+	if !strings.Contains(err.Error(), "embedded sandbox") || !strings.Contains(err.Error(), "--results") {
+		t.Errorf("error %q does not name where the rows were created and how to go on", err)
+	}
+	sum, err := Run(context.Background(), openInput(t, path), e.client, Options{Results: results, Target: "embedded sandbox"})
+	if err != nil || sum.Skipped != 3 || sum.Created != 0 {
+		t.Errorf("the same target again: %+v, %v; want 3 rows already done", sum, err)
+	}
+	if n := len(e.srv.Records()); n != 3 {
+		t.Errorf("%d records, want 3", n)
 	}
 }
 
@@ -780,7 +807,7 @@ func compareCSV(t *testing.T, name string, want, got []byte) {
 
 func openTestJournal(t *testing.T) *journal {
 	t.Helper()
-	j, err := openJournal(filepath.Join(t.TempDir(), "r.journal"), "c.csv")
+	j, err := openJournal(filepath.Join(t.TempDir(), "r.journal"), "c.csv", "")
 	if err != nil {
 		t.Fatal(err)
 	}
