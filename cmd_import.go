@@ -145,7 +145,7 @@ func (a *app) runImport(ctx context.Context, file string, f *importFlags) error 
 	switch {
 	case err == nil:
 	case errors.Is(err, context.Canceled):
-		return interrupted(err)
+		return interrupted(errors.New("import interrupted; run the same command again to continue"))
 	case errors.As(err, &be):
 		fmt.Fprintf(a.stderr, "contactbulk: %v; run the same command again then to continue\n", be)
 		return rowsFailed()

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"contactbulk/mapping"
 	"contactbulk/nexudus"
 )
 
@@ -80,7 +81,7 @@ func ParseColumns(list string) ([]Column, error) {
 		}
 		i := indexFold(names, name)
 		if i < 0 {
-			return nil, fmt.Errorf("unknown column %q (did you mean %s?)", name, Closest(name, names))
+			return nil, fmt.Errorf("unknown column %q%s", name, mapping.Hint(name, names))
 		}
 		if seen[names[i]] {
 			return nil, fmt.Errorf("column %s is listed twice", names[i])
@@ -112,7 +113,7 @@ func ParseOrderBy(name string) (string, error) {
 	if isJSONColumn(name) {
 		return "", fmt.Errorf("%s holds JSON and cannot be sorted: choose another field, e.g. Id or FullName", name)
 	}
-	return "", fmt.Errorf("%q is not a field (did you mean %s?)", name, Closest(name, sortable))
+	return "", fmt.Errorf("%q is not a field%s", name, mapping.Hint(name, sortable))
 }
 
 // isJSONColumn reports whether name is a column holding a JSON object.
@@ -136,40 +137,6 @@ func indexFold(names []string, s string) int {
 		}
 	}
 	return -1
-}
-
-// Closest returns the candidate nearest to s by edit distance, ignoring case.
-func Closest(s string, candidates []string) string {
-	best, bestD := "", -1
-	ls := strings.ToLower(s)
-	for _, c := range candidates {
-		d := distance(ls, strings.ToLower(c))
-		if bestD < 0 || d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-// distance is the Levenshtein distance between a and b, by bytes.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }

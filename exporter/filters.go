@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"contactbulk/mapping"
 	"contactbulk/nexudus"
 )
 
@@ -30,7 +31,7 @@ func AddFilter(q url.Values, nameValue string) error {
 	}
 	i := indexFold(names, name)
 	if i < 0 {
-		return fmt.Errorf("unknown filter %q (did you mean %s?)", name, Closest(name, names))
+		return fmt.Errorf("unknown filter %q%s", name, mapping.Hint(name, names))
 	}
 	f := filters[i]
 	v, err := checkValue(f.Kind, value)

@@ -80,7 +80,7 @@ func NewLayout(header []string, m Mapping, order DateOrder, today time.Time) (*L
 	for _, field := range sortedKeys(m.Constants) {
 		fi, ok := LookupField(field)
 		if !ok {
-			return nil, fmt.Errorf("%q is not a ContractContact field (did you mean %s?)", field, Closest(field))
+			return nil, fmt.Errorf("%q is not a ContractContact field%s", field, FieldHint(field))
 		}
 		if l.column[fi] >= 0 {
 			return nil, fmt.Errorf("%s is given both by column %q and as a constant; drop one", FieldName(fi), header[l.column[fi]])

@@ -209,7 +209,7 @@ func (m Mapping) normalized() (Mapping, error) {
 func canonical(name string) (string, error) {
 	i, ok := LookupField(name)
 	if !ok {
-		return "", fmt.Errorf("%q is not a ContractContact field (did you mean %s?)", name, Closest(name))
+		return "", fmt.Errorf("%q is not a ContractContact field%s", name, FieldHint(name))
 	}
 	return FieldName(i), nil
 }

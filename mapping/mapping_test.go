@@ -126,3 +126,35 @@ func TestLayoutNotes(t *testing.T) {
 		t.Errorf("contact %+v, problems %v", c, problems)
 	}
 }
+
+func TestSuggest(t *testing.T) {
+	types := []string{"None", "Director", "CompanyAlias", "NominatedRecipient"}
+	tests := []struct {
+		name, in   string
+		candidates []string
+		want       string
+	}{
+		{"swapped letters", "Emial", nil, "Email"},
+		{"alias with swapped letters", "Tpye", nil, "Type"},
+		{"spaces and case", "full name", nil, "FullName"},
+		{"nothing close", "Bar", nil, ""},
+		{"abbreviation", "Nominated", types, "NominatedRecipient"},
+		{"a number is no type", "4", types, ""},
+		{"unrelated word", "missing name", types, ""},
+		{"long name, one letter off", "ContractContact_CoworkerContrat",
+			[]string{"ContractContact_Coworker", "ContractContact_CoworkerContract"}, "ContractContact_CoworkerContract"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got string
+			if tc.candidates == nil {
+				got = strings.TrimSuffix(strings.TrimPrefix(FieldHint(tc.in), " (did you mean "), "?)")
+			} else {
+				got = Suggest(tc.in, tc.candidates)
+			}
+			if got != tc.want {
+				t.Errorf("suggestion for %q = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}

@@ -68,25 +68,32 @@ func FieldName(i int) string {
 		"ContractContactType"}[i]
 }
 
+// fieldAlias is a common spreadsheet name of a field.
+type fieldAlias struct {
+	name  string
+	field int
+}
+
+// aliases returns the common spreadsheet names of fields, as people write them.
+func aliases() []fieldAlias {
+	return []fieldAlias{
+		{"Name", FieldFullName},
+		{"Contract", FieldCoworkerContractID}, {"Contract Id", FieldCoworkerContractID},
+		{"Type", FieldContractContactType}, {"Role", FieldContractContactType},
+		{"Phone", FieldPhoneNumber},
+		{"DOB", FieldDateOfBirth}, {"Birth Date", FieldDateOfBirth},
+		{"Zip", FieldPostCode}, {"Postal Code", FieldPostCode},
+		{"City", FieldCityName},
+		{"Country Id", FieldCountryID},
+	}
+}
+
 // alias returns the field a common spreadsheet name (folded) stands for.
 func alias(key string) (int, bool) {
-	switch key {
-	case "name":
-		return FieldFullName, true
-	case "contract", "contractid":
-		return FieldCoworkerContractID, true
-	case "type", "role":
-		return FieldContractContactType, true
-	case "phone":
-		return FieldPhoneNumber, true
-	case "dob", "birthdate":
-		return FieldDateOfBirth, true
-	case "zip", "postalcode":
-		return FieldPostCode, true
-	case "city":
-		return FieldCityName, true
-	case "countryid":
-		return FieldCountryID, true
+	for _, a := range aliases() {
+		if foldName(a.name) == key {
+			return a.field, true
+		}
 	}
 	return 0, false
 }
@@ -123,42 +130,61 @@ func LookupField(name string) (index int, ok bool) {
 // creates do not take (Id, CreatedOn, CoworkerFullName, ...).
 func IsReadOnly(name string) bool { return readOnly(foldName(name)) }
 
-// Closest returns the field name most like name, for "did you mean" hints.
-func Closest(name string) string {
-	names := make([]string, 0, NumFields)
+// FieldHint is Hint over the field names and their spreadsheet aliases.
+func FieldHint(name string) string {
+	names := make([]string, 0, NumFields+len(aliases()))
 	for _, f := range Fields() {
 		names = append(names, f.Name)
 	}
-	return closest(name, names)
+	for _, a := range aliases() {
+		names = append(names, a.name)
+	}
+	return Hint(name, names)
 }
 
-// closest returns the candidate with the smallest edit distance to s,
-// compared folded; ties go to the earlier candidate.
-func closest(s string, candidates []string) string {
+// Hint returns ` (did you mean X?)` with the candidate Suggest finds, or ""
+// when none is close enough to be what was meant.
+func Hint(s string, candidates []string) string {
+	if c := Suggest(s, candidates); c != "" {
+		return " (did you mean " + c + "?)"
+	}
+	return ""
+}
+
+// Suggest returns the candidate s most likely misspells, compared ignoring
+// case, spaces, underscores and hyphens: the nearest by edit distance, or
+// one that s begins ("Nominated" for NominatedRecipient). It returns ""
+// when even the nearest is too far to be a typo, so that no hint points
+// somewhere unrelated. Ties go to the earlier candidate.
+func Suggest(s string, candidates []string) string {
 	key := foldName(s)
+	if key == "" {
+		return ""
+	}
 	best, bestD := "", -1
 	for _, c := range candidates {
 		fc := foldName(c)
-		d := levenshtein(key, fc)
-		if key != "" && (strings.HasPrefix(fc, key) || strings.HasPrefix(key, fc)) {
-			d = 0 // "Nominated" means NominatedRecipient
+		d := editDistance(key, fc)
+		if strings.HasPrefix(fc, key) {
+			d = 0 // an abbreviation
 		}
-		if bestD < 0 || d < bestD {
+		if d <= max(1, min(len(key), len(fc))/3) && (bestD < 0 || d < bestD) {
 			best, bestD = c, d
 		}
 	}
 	return best
 }
 
-// levenshtein returns the edit distance between a and b, counted in runes.
-func levenshtein(a, b string) int {
+// editDistance returns the number of insertions, deletions, substitutions
+// and swaps of neighbours that turn a into b, counted in runes.
+func editDistance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
+	rows := [3][]int{make([]int, len(rb)+1), make([]int, len(rb)+1), make([]int, len(rb)+1)}
+	for j := range rows[1] {
+		rows[1][j] = j
 	}
 	for i := 1; i <= len(ra); i++ {
+		before, prev, cur := rows[0], rows[1], rows[2]
 		cur[0] = i
 		for j := 1; j <= len(rb); j++ {
 			cost := 1
@@ -166,10 +192,13 @@ func levenshtein(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				cur[j] = min(cur[j], before[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		rows[0], rows[1], rows[2] = prev, cur, before
 	}
-	return prev[len(rb)]
+	return rows[1][len(rb)]
 }
 
 // fieldList is the field names, for error messages.

@@ -98,7 +98,11 @@ func (l *Layout) set(c *Contact, fi int, v string) string {
 			for _, t := range ContactTypes() {
 				names = append(names, t.String())
 			}
-			return fmt.Sprintf("%q is not a contact type (allowed: None, Director, CompanyAlias, NominatedRecipient or 0-3; did you mean %s?)", v, closest(v, names))
+			msg := fmt.Sprintf("%q is not a contact type (allowed: None, Director, CompanyAlias, NominatedRecipient or 0-3", v)
+			if c := Suggest(v, names); c != "" {
+				msg += "; did you mean " + c + "?"
+			}
+			return msg + ")"
 		}
 		c.ContractContactType = t
 	case FieldAddress:
