@@ -59,6 +59,8 @@ func TestCommandLine(t *testing.T) {
 		{"unknown flag", []string{"export", "--bogus"}, exitCannotRun, "", "unknown flag: --bogus"},
 		{"number flag", []string{"import", "--concurrency", "abc", "x.csv"}, exitCannotRun, "", `invalid argument "abc" for "--concurrency" flag: not a whole number`},
 		{"duration flag", []string{"export", "--timeout", "5"}, exitCannotRun, "", "not a duration; use a number with a unit, like 30s"},
+		{"empty column list", []string{"export", "--sandbox", "--columns", ""}, exitCannotRun, "", "--columns \"\" names no column"},
+		{"unknown encoding", []string{"import", "--dry-run", "--encoding", "latin9", "samples/contacts.csv"}, exitCannotRun, "", `--encoding "latin9": not an encoding`},
 		{"stray argument", []string{"version", "extra"}, exitCannotRun, "", "takes no arguments"},
 		{"missing file argument", []string{"import"}, exitCannotRun, "", "import needs one FILE"},
 		{"unreadable file", []string{"import", "--dry-run", "no-such.csv"}, exitCannotRun, "", "no-such.csv"},

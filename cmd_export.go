@@ -95,6 +95,9 @@ previous file is kept); 2 bad flag, file or credentials; 130 interrupted.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("columns") && strings.Trim(f.columns, ", ") == "" {
+				return usageErrorf("--columns %q names no column: list fields like Id,FullName,Email, or leave the flag out for all", f.columns)
+			}
 			return a.runExport(cmd.Context(), &f)
 		},
 	}

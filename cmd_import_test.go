@@ -73,7 +73,7 @@ func TestImportUsage(t *testing.T) {
 		{"bad set", []string{"--set", "Emial=x", "samples/contacts.csv"}, "did you mean Email?"},
 		{"bad map", []string{"--map", "nofield", "samples/contacts.csv"}, "--map"},
 		{"missing mapping", []string{"--mapping", "nope.yaml", "samples/contacts.csv"}, "--mapping"},
-		{"bad encoding", []string{"--encoding", "klingon", "samples/contacts.csv"}, "unknown encoding"},
+		{"bad encoding", []string{"--encoding", "klingon", "samples/contacts.csv"}, `--encoding "klingon": not an encoding`},
 		{"missing sheet", []string{"--sheet", "Nope", "samples/contacts.xlsx"}, `no sheet "Nope"`},
 	}
 	for _, tc := range cases {

@@ -50,7 +50,7 @@ func parseEncoding(s string) (enc textEncoding, sniff bool, err error) {
 	case "windows1252", "cp1252", "latin1", "iso88591", "ansi":
 		return encWindows1252, false, nil
 	}
-	return 0, false, fmt.Errorf("unknown encoding %q: use utf-8, utf-16 (Excel's \"Unicode text\") or windows-1252", s)
+	return 0, false, fmt.Errorf("--encoding %q: not an encoding contactbulk reads; use utf-8, utf-16 (Excel's \"Unicode text\") or windows-1252", s)
 }
 
 // sniffEncoding tells a file's encoding: a UTF-16 or UTF-8 byte order mark,

@@ -33,7 +33,7 @@ func TestOpenErrors(t *testing.T) {
 	}{
 		{"missing file", "", "", ReadOptions{}, "no such file"},
 		{"old xls", "a.xls", "x", ReadOptions{}, "save it as .xlsx or CSV"},
-		{"bad encoding", "a.csv", good, ReadOptions{Encoding: "ebcdic"}, `unknown encoding "ebcdic"`},
+		{"bad encoding", "a.csv", good, ReadOptions{Encoding: "ebcdic"}, `--encoding "ebcdic": not an encoding`},
 		{"bad date format", "a.csv", good, ReadOptions{DateFormat: "YDM"}, "want DMY"},
 		{"sheet on csv", "a.csv", good, ReadOptions{Sheet: "One"}, "--sheet applies to .xlsx"},
 		{"empty", "a.csv", "", ReadOptions{}, "is empty"},
