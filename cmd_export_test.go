@@ -233,10 +233,7 @@ func TestExportUsageErrors(t *testing.T) {
 
 func TestExportNoCredentials(t *testing.T) {
 	t.Parallel()
-	var stdout, stderr bytes.Buffer
-	a := &app{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
-		getenv: func(string) string { return "" }, configDir: t.TempDir(), cacheDir: t.TempDir(),
-		isTerminal: func(any) bool { return false }}
+	a, _, _ := testApp(t, map[string]string{}, "")
 	err := a.run(context.Background(), []string{"export", "--url", "http://127.0.0.1:1"})
 	if exitCode(err) != 2 || !strings.Contains(err.Error(), "contactbulk login") {
 		t.Errorf("err = %v (exit %d), want exit 2 saying how to sign in", err, exitCode(err))
@@ -449,14 +446,10 @@ func TestExportFormulasAndRoundTrip(t *testing.T) {
 
 	// Import into an empty space.
 	dst := newExportHarnessNoParallel(t)
-	var stdout, stderr bytes.Buffer
 	env := map[string]string{"NEXUDUS_URL": dst.url, "NEXUDUS_TOKEN": "export-test-token"}
-	a := &app{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
-		getenv: func(k string) string { return env[k] }, configDir: t.TempDir(), cacheDir: t.TempDir(),
-		isTerminal: func(any) bool { return false }}
-	err := a.run(context.Background(), []string{"import", "--rate", "1000/s", "--concurrency", "1", "--results", filepath.Join(dir, "results.csv"), out})
-	if err != nil {
-		t.Fatalf("import: %v\n%s", err, stderr.String())
+	_, stderr, code := runCLI(context.Background(), t, env, "", "import", "--rate", "1000/s", "--concurrency", "1", "--results", filepath.Join(dir, "results.csv"), out)
+	if code != exitOK {
+		t.Fatalf("import: exit %d\n%s", code, stderr)
 	}
 	src, got := h.srv.Records(), dst.srv.Records()
 	if len(got) != len(src) {

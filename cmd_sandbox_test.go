@@ -224,9 +224,7 @@ func TestSandboxCommandUsage(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			a := &app{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, isTerminal: func(any) bool { return false },
-				getenv: func(k string) string { return tc.env[k] }}
+			a, _, _ := testApp(t, tc.env, "")
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel() // a command that wrongly starts serving stops at once
 			err := a.run(ctx, append([]string{"sandbox", "--addr", "127.0.0.1:0"}, tc.args...))
