@@ -291,6 +291,111 @@ func (c *Client) Create(ctx context.Context, ct mapping.Contact) (int64, error) 
 	return ans.Value.ID, nil
 }
 
+// updateBody is the body of PUT /api/billing/contractcontacts: the record's
+// Id and every field a create takes, empty ones as null, because the PUT
+// replaces the whole record and clears whatever it leaves out.
+type updateBody struct {
+	ID                  int64               `json:"Id"`
+	CoworkerContractID  int64               `json:"CoworkerContractId"`
+	FullName            string              `json:"FullName"`
+	CoworkerID          *int64              `json:"CoworkerId"`
+	Email               *string             `json:"Email"`
+	DateOfBirth         *string             `json:"DateOfBirth"`
+	Address             *string             `json:"Address"`
+	PostCode            *string             `json:"PostCode"`
+	CityName            *string             `json:"CityName"`
+	State               *string             `json:"State"`
+	CountryID           *int64              `json:"CountryId"`
+	PhoneNumber         *string             `json:"PhoneNumber"`
+	Notes               *string             `json:"Notes"`
+	ContractContactType mapping.ContactType `json:"ContractContactType"`
+}
+
+// nullable is s, or nil (JSON null) when s is empty.
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// GetOne reads the full record with this id. A record that does not exist
+// is an error for which IsNotFound reports true.
+func (c *Client) GetOne(ctx context.Context, id int64) (Record, error) {
+	body, err := c.do(ctx, &request{method: http.MethodGet, path: contactsPath + "/" + strconv.FormatInt(id, 10), auth: true, idempotent: true})
+	if err != nil {
+		return Record{}, fmt.Errorf("read contact %d: %w", id, err)
+	}
+	var r Record
+	if err := json.Unmarshal(body, &r); err != nil {
+		return Record{}, fmt.Errorf("read contact %d: unexpected answer: %w", id, err)
+	}
+	if r.ID == 0 {
+		return Record{}, fmt.Errorf("read contact %d: %w", id, &APIError{Status: http.StatusNotFound, Message: "the answer held no record"})
+	}
+	return r, nil
+}
+
+// Update replaces the record id with ct, every field of it: fields ct
+// leaves empty are cleared, so build ct from the full record (GetOne),
+// never from a listing. An unknown outcome wraps ErrAmbiguous (read the
+// record to see whether it changed); a refusal is an *APIError; a spent
+// daily budget is a *BudgetError, returned before anything is sent.
+func (c *Client) Update(ctx context.Context, id int64, ct mapping.Contact) error {
+	b := updateBody{
+		ID: id, CoworkerContractID: ct.CoworkerContractID, FullName: ct.FullName, CoworkerID: ct.CoworkerID,
+		Email: nullable(ct.Email), DateOfBirth: nullable(ct.DateOfBirth), Address: nullable(ct.Address),
+		PostCode: nullable(ct.PostCode), CityName: nullable(ct.CityName), State: nullable(ct.State),
+		CountryID: ct.CountryID, PhoneNumber: nullable(ct.PhoneNumber), Notes: nullable(ct.Notes),
+		ContractContactType: ct.ContractContactType,
+	}
+	payload, err := json.Marshal(b)
+	if err != nil {
+		return fmt.Errorf("update contact %d: %w", id, err)
+	}
+	body, err := c.do(ctx, &request{method: http.MethodPut, path: contactsPath, body: payload,
+		contentType: "application/json", auth: true, write: true})
+	if err != nil {
+		return fmt.Errorf("update contact %d: %w", id, err)
+	}
+	if err := checkWriteAnswer(body); err != nil {
+		return fmt.Errorf("update contact %d: %w", id, err)
+	}
+	return nil
+}
+
+// Delete deletes the record id; Nexudus cannot bring it back. A record
+// that does not exist is an error for which IsNotFound reports true; an
+// unknown outcome wraps ErrAmbiguous (read the record to see whether it is
+// gone); a spent daily budget is a *BudgetError.
+func (c *Client) Delete(ctx context.Context, id int64) error {
+	body, err := c.do(ctx, &request{method: http.MethodDelete, path: contactsPath + "/" + strconv.FormatInt(id, 10), auth: true, write: true})
+	if err != nil {
+		return fmt.Errorf("delete contact %d: %w", id, err)
+	}
+	if err := checkWriteAnswer(body); err != nil {
+		return fmt.Errorf("delete contact %d: %w", id, err)
+	}
+	return nil
+}
+
+// checkWriteAnswer reads the answer of an update or delete: an empty body
+// or one without WasSuccessful is a success (the answer's shape is not
+// documented for deletes); WasSuccessful false is a refusal.
+func checkWriteAnswer(body []byte) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	var ans writeAnswer
+	if err := json.Unmarshal(body, &ans); err != nil {
+		return nil // a 2xx whose body is not the documented JSON
+	}
+	if ans.WasSuccessful != nil && !*ans.WasSuccessful {
+		return answerError(http.StatusOK, ans)
+	}
+	return nil
+}
+
 // getBatch is how many ids one several-at-once read asks for.
 const getBatch = 50
 
@@ -348,20 +453,12 @@ func (c *Client) getMany(ctx context.Context, ids []int64) ([]Record, error) {
 func (c *Client) getEach(ctx context.Context, ids []int64) ([]Record, error) {
 	var out []Record
 	for _, id := range ids {
-		body, err := c.do(ctx, &request{method: http.MethodGet, path: contactsPath + "/" + strconv.FormatInt(id, 10), auth: true, idempotent: true})
-		var ae *APIError
-		if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
+		r, err := c.GetOne(ctx, id)
+		if IsNotFound(err) {
 			continue
 		}
 		if err != nil {
-			return out, fmt.Errorf("read contact %d: %w", id, err)
-		}
-		var r Record
-		if err := json.Unmarshal(body, &r); err != nil {
-			return out, fmt.Errorf("read contact %d: unexpected answer: %w", id, err)
-		}
-		if r.ID == 0 {
-			continue
+			return out, err
 		}
 		out = append(out, r)
 	}

@@ -809,3 +809,41 @@ func BenchmarkPacedList(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
 }
+
+// TestUpdateAndDelete sends a whole record with PUT, then deletes it; both
+// report a record that is not there as not found.
+func TestUpdateAndDelete(t *testing.T) {
+	t.Parallel()
+	h := start(t, sandbox.Config{})
+	c := newClient(t, fastConfig(h, nil))
+	ctx := context.Background()
+	ct := contact("Ann Lee")
+	ct.Email, ct.Address = "ann@example.com", "1 High St"
+	id, err := c.Create(ctx, ct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct.Email, ct.Address = "ann.lee@example.com", ""
+	if err := c.Update(ctx, id, ct); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	got, err := c.GetOne(ctx, id)
+	if err != nil {
+		t.Fatalf("GetOne: %v", err)
+	}
+	if got.Email == nil || *got.Email != "ann.lee@example.com" || got.Address != nil {
+		t.Errorf("after update: Email %v, Address %v; want the new email and no address", got.Email, got.Address)
+	}
+	if err := c.Delete(ctx, id); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	if _, err := c.GetOne(ctx, id); !nexudus.IsNotFound(err) {
+		t.Errorf("GetOne after delete: %v, want not found", err)
+	}
+	if err := c.Delete(ctx, id); !nexudus.IsNotFound(err) {
+		t.Errorf("second Delete: %v, want not found", err)
+	}
+	if err := c.Update(ctx, id, ct); !nexudus.IsNotFound(err) {
+		t.Errorf("Update of a deleted record: %v, want not found", err)
+	}
+}

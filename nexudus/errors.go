@@ -45,6 +45,13 @@ func IsUnauthorized(err error) bool {
 	return errors.As(err, &ae) && ae.Status == 401
 }
 
+// IsNotFound reports whether err is the API saying the record does not
+// exist (404).
+func IsNotFound(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Status == http.StatusNotFound
+}
+
 // ErrAmbiguous marks a create whose outcome is unknown: the request may have
 // reached the server and the record may exist. Callers check before creating
 // again; the client never retries such a create itself.
