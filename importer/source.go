@@ -34,13 +34,14 @@ type Problem = mapping.Problem
 // Row is one data row: what the sheet said, the contact it maps to, and
 // every problem found.
 type Row struct {
-	Line     int             // spreadsheet row number; the header is row 1
-	Cells    []string        // the input's own cells, as read (results columns stripped)
-	Contact  mapping.Contact // meaningful only when Valid()
-	RecordID int64           // the record the row is, from an Id column (an export fed back); 0 for none
-	Problems []Problem       // every problem of the row
-	Prior    Status          // when the input is a results file: its status column ("" otherwise)
-	PriorID  int64           // and its id column
+	Line     int                     // spreadsheet row number; the header is row 1
+	Cells    []string                // the input's own cells, as read (results columns stripped)
+	Contact  mapping.Contact         // meaningful only when Valid()
+	RecordID int64                   // the record the row is, from an Id column (an export fed back); 0 for none
+	Given    [mapping.NumFields]bool // the fields the row gives (a constant or a non-blank cell); an update changes only these
+	Problems []Problem               // every problem of the row
+	Prior    Status                  // when the input is a results file: its status column ("" otherwise)
+	PriorID  int64                   // and its id column
 }
 
 // Valid reports whether the row has no problem.
@@ -284,6 +285,7 @@ func (s *Source) row(rec []string, line int) *Row {
 		r.Problems = append(r.Problems, Problem{Message: fmt.Sprintf("row has %s but the header has %d; check the delimiters and quotes in this row", plural(len(cells), "cell", "cells"), width)})
 	}
 	r.Contact, r.Problems = s.layout.Contact(cells, r.Problems)
+	r.Given = s.layout.Given(cells)
 	if id, msg := s.layout.RecordID(cells); msg != "" {
 		r.Problems = append(r.Problems, Problem{Column: "Id", Message: msg})
 	} else {

@@ -127,5 +127,16 @@ func (l *Layout) RecordID(cells []string) (id int64, msg string) {
 	return wholeNumber(v)
 }
 
+// Given reports, for each field (a Field* index), whether the row gives it:
+// a constant, or a non-blank cell in the field's column. A field the row
+// leaves blank is one an update must not change.
+func (l *Layout) Given(cells []string) (given [NumFields]bool) {
+	for fi := range given {
+		c := l.column[fi]
+		given[fi] = l.hasConst[fi] || c >= 0 && c < len(cells) && strings.TrimSpace(Unquote(strings.TrimSpace(cells[c]))) != ""
+	}
+	return given
+}
+
 // Column returns the cell index that holds field fi (a Field* index), or -1.
 func (l *Layout) Column(fi int) int { return l.column[fi] }

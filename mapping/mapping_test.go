@@ -132,6 +132,9 @@ func TestLayoutNotes(t *testing.T) {
 		msg  string
 	}{{"9", 9, ""}, {" 87654321 ", 87654321, ""}, {"", 0, ""}, {"x", 0, `"x" is not a whole number`}, {"-3", 0, `"-3" is not a positive whole number`}} {
 		id, msg := l.RecordID([]string{"Ada", "", tc.cell, "", "", ""})
+		if given := l.Given([]string{"Ada", "x", tc.cell, "", "", ""}); !given[FieldFullName] || !given[FieldCoworkerContractID] || given[FieldEmail] || given[FieldContractContactType] {
+			t.Errorf("Given: %v; want FullName (a column) and CoworkerContractId (a constant) only", given)
+		}
 		if id != tc.id || msg != tc.msg {
 			t.Errorf("RecordID(%q) = %d, %q; want %d, %q", tc.cell, id, msg, tc.id, tc.msg)
 		}
