@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // fieldError is one entry of a 400 answer's Errors.
@@ -177,6 +179,43 @@ func (s *Server) validate(b body) (Record, []fieldError) {
 	return rec, errs
 }
 
+// normalise changes a valid create or update as the storing behaviours
+// say a server may: names, phone numbers and emails rewritten, and a
+// coworker's name and email taking the place of those sent. It runs under
+// s.mu.
+func (s *Server) normalise(rec *Record) {
+	b := s.cfg.Behaviour
+	switch b.Names {
+	case NamesCollapsed:
+		rec.FullName = strings.Join(strings.Fields(rec.FullName), " ")
+	case NamesTitleCase:
+		rec.FullName = titleCase(rec.FullName)
+	}
+	if b.PackPhones && rec.PhoneNumber != nil {
+		rec.PhoneNumber = nonEmpty(strings.Join(strings.Fields(*rec.PhoneNumber), ""))
+	}
+	if b.LowerEmails && rec.Email != nil {
+		rec.Email = nonEmpty(strings.ToLower(*rec.Email))
+	}
+	if b.CoworkerNames && rec.CoworkerID != nil {
+		if c, ok := s.coworkers[*rec.CoworkerID]; ok {
+			rec.FullName, rec.Email = c.FullName, nonEmpty(c.Email)
+		}
+	}
+}
+
+// titleCase trims s, makes each run of spaces one, and writes each word
+// with a capital first letter and the rest in lower case ("mcDONALD" is
+// stored "Mcdonald"), as a server that tidies names would.
+func titleCase(s string) string {
+	words := strings.Fields(s)
+	for i, w := range words {
+		r, n := utf8.DecodeRuneInString(w)
+		words[i] = string(unicode.ToTitle(r)) + strings.ToLower(w[n:])
+	}
+	return strings.Join(words, " ")
+}
+
 // resolve fills the properties Nexudus derives from the contract, the
 // coworker and the country. It runs under s.mu.
 func (s *Server) resolve(rec *Record) { s.resolveShared(rec, nil) }
@@ -297,6 +336,9 @@ func (s *Server) serveCreate(w http.ResponseWriter, r *http.Request, c client, d
 	if !ok {
 		return
 	}
+	if d := s.cfg.Behaviour.StoreDelay; d > 0 {
+		defer s.hold(d)()
+	}
 	now := s.now().UTC().Format(timeLayout)
 	s.mu.Lock()
 	rec, errs := s.validate(b)
@@ -310,6 +352,7 @@ func (s *Server) serveCreate(w http.ResponseWriter, r *http.Request, c client, d
 	rec.UniqueID = newUUID()
 	user := c.user
 	rec.UpdatedBy = &user
+	s.normalise(&rec)
 	s.resolve(&rec)
 	s.put(&rec)
 	s.mu.Unlock()
@@ -359,6 +402,7 @@ func (s *Server) serveUpdate(w http.ResponseWriter, r *http.Request, c client) {
 	rec.ID, rec.CreatedOn, rec.UniqueID, rec.UpdatedOn = id, old.CreatedOn, old.UniqueID, now
 	user := c.user
 	rec.UpdatedBy = &user
+	s.normalise(&rec)
 	s.resolve(&rec)
 	s.put(&rec)
 	s.mu.Unlock()
