@@ -12,20 +12,25 @@ import (
 )
 
 // page is the listing answer, fields in the order of the documented example.
-type page struct {
-	Records              []Record `json:"Records"`
-	CurrentPageSize      int      `json:"CurrentPageSize"`
-	CurrentPage          int      `json:"CurrentPage"`
-	CurrentOrderField    string   `json:"CurrentOrderField"`
-	CurrentSortDirection int      `json:"CurrentSortDirection"`
-	FirstItem            int      `json:"FirstItem"`
-	HasNextPage          bool     `json:"HasNextPage"`
-	HasPreviousPage      bool     `json:"HasPreviousPage"`
-	LastItem             int      `json:"LastItem"`
-	PageNumber           int      `json:"PageNumber"`
-	PageSize             int      `json:"PageSize"`
-	TotalItems           int      `json:"TotalItems"`
-	TotalPages           int      `json:"TotalPages"`
+type page[T any] struct {
+	Records []T `json:"Records"`
+	paging
+}
+
+// paging is the listing answer without its records.
+type paging struct {
+	CurrentPageSize      int    `json:"CurrentPageSize"`
+	CurrentPage          int    `json:"CurrentPage"`
+	CurrentOrderField    string `json:"CurrentOrderField"`
+	CurrentSortDirection int    `json:"CurrentSortDirection"`
+	FirstItem            int    `json:"FirstItem"`
+	HasNextPage          bool   `json:"HasNextPage"`
+	HasPreviousPage      bool   `json:"HasPreviousPage"`
+	LastItem             int    `json:"LastItem"`
+	PageNumber           int    `json:"PageNumber"`
+	PageSize             int    `json:"PageSize"`
+	TotalItems           int    `json:"TotalItems"`
+	TotalPages           int    `json:"TotalPages"`
 }
 
 // filterKind is the type of value a documented filter takes.
@@ -112,10 +117,11 @@ type value struct {
 
 // property is a record property that can be sorted and filtered on.
 type property struct {
-	name string
-	kind valueKind
-	get  func(*Record) value
-	text func(*Record) value // for dates: the value as written, for string filters
+	name    string
+	kind    valueKind
+	instant bool // a time the server keeps (CreatedOn, UpdatedOn), not a calendar day
+	get     func(*Record) value
+	text    func(*Record) value // for dates: the value as written, for string filters
 }
 
 func ptrString(p *string) value {
@@ -183,8 +189,8 @@ func properties() map[string]property {
 		{name: "Notes", kind: stringValue, get: func(r *Record) value { return ptrString(r.Notes) }},
 		{name: "ContractContactType", kind: intValue, get: func(r *Record) value { return value{i: int64(r.ContractContactType)} }},
 		{name: "Id", kind: intValue, get: func(r *Record) value { return value{i: r.ID} }},
-		{name: "UpdatedOn", kind: timeValue, get: func(r *Record) value { return timeValueOf(r.UpdatedOn) }},
-		{name: "CreatedOn", kind: timeValue, get: func(r *Record) value { return timeValueOf(r.CreatedOn) }},
+		{name: "UpdatedOn", kind: timeValue, instant: true, get: func(r *Record) value { return timeValueOf(r.UpdatedOn) }},
+		{name: "CreatedOn", kind: timeValue, instant: true, get: func(r *Record) value { return timeValueOf(r.CreatedOn) }},
 		{name: "UniqueId", kind: stringValue, get: func(r *Record) value { return value{s: r.UniqueID} }},
 		{name: "UpdatedBy", kind: stringValue, get: func(r *Record) value { return ptrString(r.UpdatedBy) }},
 		{name: "IsNew", kind: boolValue, get: func(r *Record) value {
@@ -283,7 +289,7 @@ func (s *Server) parseList(q url.Values) (listQuery, *badQuery) {
 		if f.kind == stringFilter && p.text != nil {
 			p.get = p.text
 		}
-		pred, bad := predicate(f, p, v)
+		pred, bad := predicate(f, p, v, s.filterTime)
 		if bad != nil {
 			return lq, bad
 		}
@@ -292,8 +298,9 @@ func (s *Server) parseList(q url.Values) (listQuery, *badQuery) {
 	return lq, nil
 }
 
-// predicate builds the test of one filter with query value v.
-func predicate(f filter, p property, v string) (func(*Record) bool, *badQuery) {
+// predicate builds the test of one filter with query value v; bound reads
+// the value of a range filter on a date.
+func predicate(f filter, p property, v string, bound func(v string, instant bool) (time.Time, bool)) (func(*Record) bool, *badQuery) {
 	invalid := &badQuery{f.name, v, fmt.Sprintf("The value '%s' is not valid for %s.", v, f.name)}
 	switch f.kind {
 	case intFilter:
@@ -320,24 +327,24 @@ func predicate(f filter, p property, v string) (func(*Record) bool, *badQuery) {
 		}, nil
 	}
 	// Range filters: inclusive bounds on an integer or a date.
-	var bound int64
+	var limit int64
 	if p.kind == timeValue {
-		t, ok := parseTime(v)
+		t, ok := bound(v, p.instant)
 		if !ok {
 			return nil, &badQuery{f.name, v, fmt.Sprintf("The value '%s' is not valid for %s: use YYYY-MM-DDTHH:mm.", v, f.name)}
 		}
-		bound = t.Unix()
+		limit = t.Unix()
 	} else {
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 		if err != nil {
 			return nil, invalid
 		}
-		bound = n
+		limit = n
 	}
 	if f.kind == fromFilter {
-		return func(r *Record) bool { x := p.get(r); return !x.null && x.i >= bound }, nil
+		return func(r *Record) bool { x := p.get(r); return !x.null && x.i >= limit }, nil
 	}
-	return func(r *Record) bool { x := p.get(r); return !x.null && x.i <= bound }, nil
+	return func(r *Record) bool { x := p.get(r); return !x.null && x.i <= limit }, nil
 }
 
 // serveList answers a listing: filtered, sorted (ties by Id), one page.
@@ -348,8 +355,7 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	recs, total := s.selectPage(lq)
-	p := page{
-		Records:              make([]Record, len(recs)),
+	p := paging{
 		CurrentPageSize:      lq.size,
 		CurrentPage:          lq.page,
 		CurrentOrderField:    lq.order.name,
@@ -359,9 +365,6 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request) {
 		TotalItems:           total,
 		TotalPages:           (total + lq.size - 1) / lq.size,
 	}
-	for i, rec := range recs {
-		p.Records[i] = partial(*rec)
-	}
 	// As X.PagedList computes them: past the end, FirstItem still counts
 	// from the page number and LastItem stops at the total.
 	if total > 0 {
@@ -370,7 +373,15 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request) {
 		p.HasPreviousPage = lq.page > 1
 		p.HasNextPage = lq.page < p.TotalPages
 	}
-	writeJSON(w, http.StatusOK, p)
+	out := make([]Record, len(recs))
+	for i, rec := range recs {
+		out[i] = partial(*rec)
+	}
+	if !s.shaped() {
+		writeJSON(w, http.StatusOK, page[Record]{out, p})
+		return
+	}
+	writeJSON(w, http.StatusOK, page[wireRecord]{s.wireAll(out), p})
 }
 
 // selectPage returns the records of the asked page and the number matching.
@@ -519,7 +530,7 @@ func (s *Server) serveOne(w http.ResponseWriter, id int64) {
 		writeJSON(w, http.StatusNotFound, map[string]any{"Message": "ContractContact not found."})
 		return
 	}
-	writeJSON(w, http.StatusOK, rec)
+	writeJSON(w, http.StatusOK, s.presentOne(rec))
 }
 
 // serveMany answers GET ?id=[1,2,3] with the records that exist, in the
@@ -545,7 +556,7 @@ func (s *Server) serveMany(w http.ResponseWriter, r *http.Request) {
 			out[i] = partial(out[i])
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, s.present(out))
 }
 
 // batchIDs reads the id list of a several-at-once read, or answers as

@@ -153,6 +153,7 @@ type Server struct {
 	limits Limits
 	now    func() time.Time
 	token  string
+	zone   *time.Location // the space's time zone (Behaviour.Zone)
 
 	mu        sync.RWMutex
 	records   []*Record // ordered by Id; stored records are never modified in place
@@ -229,6 +230,10 @@ func New(cfg Config) (*Server, error) {
 		throttle:  make(map[string]*window),
 		dice:      mrand.New(mrand.NewPCG(uint64(cfg.Faults.Seed), 0x5eed)),
 		closing:   make(chan struct{}),
+		zone:      cfg.Behaviour.Zone,
+	}
+	if s.zone == nil {
+		s.zone = defaultZone()
 	}
 	if s.limits == (Limits{}) {
 		s.limits = DocumentedLimits()
@@ -348,8 +353,9 @@ func (s *Server) AddCoworker(c Coworker) {
 	s.changed()
 }
 
-// Insert stores r as is, filling Id, UniqueId, CreatedOn and UpdatedOn when
-// zero, and returns its Id; a record with the same Id is replaced.
+// Insert stores r as is, filling Id, UniqueId, CreatedOn and UpdatedOn
+// (unless Behaviour.NullUpdatedOn) when zero, and returns its Id; a record
+// with the same Id is replaced.
 func (s *Server) Insert(r Record) int64 {
 	r = cloneRecord(r)
 	now := s.now().UTC().Format(timeLayout)
@@ -359,7 +365,7 @@ func (s *Server) Insert(r Record) int64 {
 	if r.CreatedOn == "" {
 		r.CreatedOn = now
 	}
-	if r.UpdatedOn == "" {
+	if r.UpdatedOn == "" && !s.cfg.Behaviour.NullUpdatedOn {
 		r.UpdatedOn = r.CreatedOn
 	}
 	s.mu.Lock()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -44,17 +45,17 @@ func validationBody(errs []fieldError) errorAnswer {
 
 // writeAnswer is the documented answer of a successful write.
 type writeAnswer struct {
-	Status        int            `json:"Status"`
-	Message       string         `json:"Message"`
-	Value         map[string]any `json:"Value"`
-	OpenInDialog  bool           `json:"OpenInDialog"`
-	OpenInWindow  bool           `json:"OpenInWindow"`
-	RedirectURL   *string        `json:"RedirectURL"`
-	JavaScript    *string        `json:"JavaScript"`
-	UpdatedOn     string         `json:"UpdatedOn"`
-	UpdatedBy     string         `json:"UpdatedBy"`
-	Errors        []any          `json:"Errors"`
-	WasSuccessful bool           `json:"WasSuccessful"`
+	Status        int     `json:"Status"`
+	Message       string  `json:"Message"`
+	Value         any     `json:"Value"`
+	OpenInDialog  bool    `json:"OpenInDialog"`
+	OpenInWindow  bool    `json:"OpenInWindow"`
+	RedirectURL   *string `json:"RedirectURL"`
+	JavaScript    *string `json:"JavaScript"`
+	UpdatedOn     string  `json:"UpdatedOn"`
+	UpdatedBy     string  `json:"UpdatedBy"`
+	Errors        []any   `json:"Errors"`
+	WasSuccessful bool    `json:"WasSuccessful"`
 }
 
 // body is a create or update body, read property by property so that each
@@ -349,6 +350,9 @@ func (s *Server) serveCreate(w http.ResponseWriter, r *http.Request, c client, d
 	}
 	rec.ID = s.nextID
 	rec.CreatedOn, rec.UpdatedOn = now, now
+	if s.cfg.Behaviour.NullUpdatedOn {
+		rec.UpdatedOn = "" // until first updated
+	}
 	rec.UniqueID = newUUID()
 	user := c.user
 	rec.UpdatedBy = &user
@@ -361,9 +365,18 @@ func (s *Server) serveCreate(w http.ResponseWriter, r *http.Request, c client, d
 		drop(w)
 		return
 	}
+	var value any
+	switch s.cfg.Behaviour.CreateIDs {
+	case IDString:
+		value = map[string]any{"Id": strconv.FormatInt(rec.ID, 10)}
+	case IDBare:
+		value = rec.ID
+	default:
+		value = map[string]any{"Id": rec.ID}
+	}
 	writeJSON(w, http.StatusOK, writeAnswer{
 		Status: 200, Message: "ContractContact was successfully created.",
-		Value: map[string]any{"Id": rec.ID}, UpdatedOn: now, UpdatedBy: c.user, WasSuccessful: true,
+		Value: value, UpdatedOn: s.instant(now, rec.ID), UpdatedBy: c.user, WasSuccessful: true,
 	})
 }
 
@@ -409,7 +422,7 @@ func (s *Server) serveUpdate(w http.ResponseWriter, r *http.Request, c client) {
 	s.changed()
 	writeJSON(w, http.StatusOK, writeAnswer{
 		Status: 200, Message: "ContractContact was successfully updated.",
-		Value: map[string]any{"Id": id}, UpdatedOn: now, UpdatedBy: c.user, WasSuccessful: true,
+		Value: map[string]any{"Id": id}, UpdatedOn: s.instant(now, id), UpdatedBy: c.user, WasSuccessful: true,
 	})
 }
 
@@ -421,6 +434,6 @@ func (s *Server) serveDelete(w http.ResponseWriter, id int64, c client) {
 	}
 	writeJSON(w, http.StatusOK, writeAnswer{
 		Status: 200, Message: "ContractContact was successfully deleted.",
-		Value: map[string]any{"Id": id}, UpdatedOn: s.now().UTC().Format(timeLayout), UpdatedBy: c.user, WasSuccessful: true,
+		Value: map[string]any{"Id": id}, UpdatedOn: s.instant(s.now().UTC().Format(timeLayout), id), UpdatedBy: c.user, WasSuccessful: true,
 	})
 }
