@@ -227,58 +227,124 @@ func parseTime(s string) (time.Time, bool) {
 
 // listQuery is a parsed listing request.
 type listQuery struct {
-	page, size int
-	order      property
-	desc       bool
-	dirEcho    int
-	preds      []func(*Record) bool
+	pagingQuery
+	order property
+	preds []func(*Record) bool
+}
+
+// pagingQuery is what every listing reads besides its order and filters.
+type pagingQuery struct {
+	page    int
+	size    int // the size served: the size asked, capped
+	asked   int
+	desc    bool
+	dirEcho int // CurrentSortDirection
 }
 
 // badQuery is a listing parameter the sandbox cannot read.
 type badQuery struct{ param, value, message string }
 
-// parseList reads the paging, sorting and filter parameters of a listing.
-func (s *Server) parseList(q url.Values) (listQuery, *badQuery) {
-	lq := listQuery{page: 1, size: 25}
-	props := properties()
-	lq.order = props["id"]
+// parsePaging reads page, size and dir as Behaviour says the server does.
+func (s *Server) parsePaging(q url.Values) (pagingQuery, *badQuery) {
+	pq := pagingQuery{page: 1, asked: 25}
 	if v := q.Get("page"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return lq, &badQuery{"page", v, fmt.Sprintf("The value '%s' is not valid for page.", v)}
+			return pq, &badQuery{"page", v, fmt.Sprintf("The value '%s' is not valid for page.", v)}
 		}
-		lq.page = max(n, 1)
+		pq.page = max(n, 1)
+	}
+	if s.cfg.Behaviour.SamePage {
+		pq.page = 1
 	}
 	if v := q.Get("size"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return lq, &badQuery{"size", v, fmt.Sprintf("The value '%s' is not valid for size.", v)}
+			return pq, &badQuery{"size", v, fmt.Sprintf("The value '%s' is not valid for size.", v)}
 		}
 		if n > 0 {
-			lq.size = n
+			pq.asked = n
 		}
 	}
-	lq.size = min(lq.size, s.cfg.MaxPageSize)
+	pq.size = min(pq.asked, s.cfg.MaxPageSize)
+	dir, hasDir := 0, false
+	if v := q.Get("dir"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return pq, &badQuery{"dir", v, fmt.Sprintf("The value '%s' is not valid for dir.", v)}
+		}
+		dir, hasDir = n, true
+	}
+	switch d := s.cfg.Behaviour.Direction; d {
+	case DirEndpoint, DirLegacy:
+		ascending, descending := 1, -1
+		if d == DirLegacy {
+			ascending, descending = 0, 1
+		}
+		pq.desc = hasDir && dir == descending
+		pq.dirEcho = ascending
+		if pq.desc {
+			pq.dirEcho = descending
+		}
+	default:
+		// A server that ignores dir echoes what it was sent, whatever
+		// order it serves: only the records show the order.
+		pq.desc = d == DirIgnoredDesc
+		pq.dirEcho = 1
+		if hasDir {
+			pq.dirEcho = dir
+		}
+	}
+	return pq, nil
+}
+
+// paging fills a listing's paging fields for a page of pq.size records
+// out of total, as Behaviour.PagingFields says the server does.
+func (s *Server) paging(pq pagingQuery, order string, total int) paging {
+	size := pq.size
+	if s.cfg.Behaviour.PagingFields == PagingAsked {
+		size = pq.asked
+	}
+	p := paging{
+		CurrentPageSize:      size,
+		CurrentPage:          pq.page,
+		CurrentOrderField:    order,
+		CurrentSortDirection: pq.dirEcho,
+		PageNumber:           pq.page,
+		PageSize:             size,
+		TotalItems:           total,
+		TotalPages:           (total + size - 1) / size,
+	}
+	// As X.PagedList computes them: past the end, FirstItem still counts
+	// from the page number and LastItem stops at the total.
+	if total > 0 {
+		p.FirstItem = (pq.page-1)*size + 1
+		p.LastItem = min(p.FirstItem+size-1, total)
+		p.HasPreviousPage = pq.page > 1
+		p.HasNextPage = pq.page < p.TotalPages
+	}
+	if s.cfg.Behaviour.PagingFields == PagingZero {
+		p.TotalPages, p.HasNextPage = 0, false
+	}
+	return p
+}
+
+// parseList reads the paging, sorting and filter parameters of a listing.
+func (s *Server) parseList(q url.Values) (listQuery, *badQuery) {
+	var lq listQuery
+	props := properties()
+	lq.order = props["id"]
+	pq, bad := s.parsePaging(q)
+	if bad != nil {
+		return lq, bad
+	}
+	lq.pagingQuery = pq
 	if v := q.Get("orderBy"); v != "" {
 		p, ok := props[strings.ToLower(v)]
 		if !ok {
 			return lq, &badQuery{"orderBy", v, fmt.Sprintf("'%s' is not a property of ContractContact.", v)}
 		}
 		lq.order = p
-	}
-	ascending, descending := 1, -1
-	if s.cfg.LegacyDirection {
-		ascending, descending = 0, 1
-	}
-	lq.dirEcho = ascending
-	if v := q.Get("dir"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return lq, &badQuery{"dir", v, fmt.Sprintf("The value '%s' is not valid for dir.", v)}
-		}
-		if n == descending {
-			lq.desc, lq.dirEcho = true, descending
-		}
 	}
 	for _, f := range filters() {
 		v := q.Get(f.name)
@@ -355,24 +421,7 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	recs, total := s.selectPage(lq)
-	p := paging{
-		CurrentPageSize:      lq.size,
-		CurrentPage:          lq.page,
-		CurrentOrderField:    lq.order.name,
-		CurrentSortDirection: lq.dirEcho,
-		PageNumber:           lq.page,
-		PageSize:             lq.size,
-		TotalItems:           total,
-		TotalPages:           (total + lq.size - 1) / lq.size,
-	}
-	// As X.PagedList computes them: past the end, FirstItem still counts
-	// from the page number and LastItem stops at the total.
-	if total > 0 {
-		p.FirstItem = (lq.page-1)*lq.size + 1
-		p.LastItem = min(p.FirstItem+lq.size-1, total)
-		p.HasPreviousPage = lq.page > 1
-		p.HasNextPage = lq.page < p.TotalPages
-	}
+	p := s.paging(lq.pagingQuery, lq.order.name, total)
 	out := make([]Record, len(recs))
 	for i, rec := range recs {
 		out[i] = partial(*rec)

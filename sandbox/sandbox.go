@@ -22,17 +22,16 @@ import (
 // Config configures a Server; its zero value is a working in-memory
 // sandbox with the documented limits and a random token.
 type Config struct {
-	Token           string           // bearer token accepted; "" means New generates a random one (see Token())
-	User            User             // account for POST /api/token; zero Email means password login is refused
-	MaxPageSize     int              // cap on `size`; 0 means 1000
-	Limits          Limits           // zero value means DocumentedLimits()
-	Faults          Faults           // zero value means no faults
-	DataFile        string           // "" keeps records in memory; else loaded at New, saved (atomically, 0600) on every write batch / Close
-	LegacyDirection bool             // dir convention 0 = ascending, 1 = descending (other Nexudus pages) instead of the endpoint page's 1 / -1
-	Behaviour       Behaviour        // zero value means the endpoint pages as written
-	Now             func() time.Time // nil means time.Now
-	TokenTTL        time.Duration    // lifetime of access tokens issued by /api/token; 0 means 604799 s
-	RefreshTTL      time.Duration    // lifetime of refresh tokens; 0 means 15 days
+	Token       string           // bearer token accepted; "" means New generates a random one (see Token())
+	User        User             // account for POST /api/token; zero Email means password login is refused
+	MaxPageSize int              // cap on `size`; 0 means 1000
+	Limits      Limits           // zero value means DocumentedLimits()
+	Faults      Faults           // zero value means no faults
+	DataFile    string           // "" keeps records in memory; else loaded at New, saved (atomically, 0600) on every write batch / Close
+	Behaviour   Behaviour        // zero value means the endpoint pages as written
+	Now         func() time.Time // nil means time.Now
+	TokenTTL    time.Duration    // lifetime of access tokens issued by /api/token; 0 means 604799 s
+	RefreshTTL  time.Duration    // lifetime of refresh tokens; 0 means 15 days
 }
 
 // User is the account that may sign in through POST /api/token or Basic auth.
