@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -30,11 +31,11 @@ type Behaviour struct {
 	CreateIDs     IDStyle        // the Id in a create's answer: IDNumber (zero: {"Value":{"Id":87654321}}), IDString ({"Value":{"Id":"87654321"}}), IDBare ({"Value":87654321})
 
 	// Access and limits (issue 9).
-	Roles       []string      // roles the credentials hold; nil means a full unrestricted administrator; a request needing a missing role is answered 403 naming the role
-	QuotaSpent  time.Duration // the space's write quota was spent elsewhere: every write is answered 409 (Retry-After: 1) for this long after the sandbox starts
-	Unavailable float64       // fraction of requests answered 503 with Retry-After: 1, nothing stored
-	RedirectTo  string        // every API request answered 302 to RedirectTo + the request's path and query
-	OtherApp    int           // requests per minute another integration makes with the same credentials, counted against this client's limits
+	Roles       []string      // roles the credentials hold (ContractContact-List, -Read, -Create, -Edit, -Delete, CoworkerContract-List, -Read, Coworker-List, -Read, Country-List, -Read); nil means a full unrestricted administrator; a request needing a missing role is answered 403 naming the role
+	QuotaSpent  time.Duration // the space's write quota was spent elsewhere: every write is answered 409 (Retry-After: 1) for this long after New
+	Unavailable float64       // fraction of requests, /api/token included, answered 503 (an HTML page, Retry-After: 1) before anything else, nothing stored
+	RedirectTo  string        // every request answered 302 to RedirectTo + the request's path and query, before authentication
+	OtherApp    int           // requests per minute another integration makes with the same credentials (evenly, from New on), counted against this client's rate limits; nothing with Limits.Off
 }
 
 // NameStyle is how a server stores the FullName it is sent.
@@ -210,11 +211,11 @@ func (b Behaviour) check() error {
 	if b.OtherApp < 0 {
 		return fmt.Errorf("sandbox: other app rate %d is negative", b.OtherApp)
 	}
-	// Being built on this branch: refused until they are, so that no test
-	// believes it runs against one of them.
-	if b.Roles != nil || b.QuotaSpent != 0 ||
-		b.Unavailable != 0 || b.RedirectTo != "" || b.OtherApp != 0 {
-		return fmt.Errorf("sandbox: only the storing, answer and listing behaviours are built yet")
+	if b.RedirectTo != "" {
+		u, err := url.Parse(b.RedirectTo)
+		if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("sandbox: redirect target %q is not an http or https URL without query", b.RedirectTo)
+		}
 	}
 	return nil
 }

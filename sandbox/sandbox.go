@@ -148,11 +148,12 @@ const firstID = 87654321
 
 // Server is the sandbox API as an http.Handler, safe for concurrent use.
 type Server struct {
-	cfg    Config
-	limits Limits
-	now    func() time.Time
-	token  string
-	zone   *time.Location // the space's time zone (Behaviour.Zone)
+	cfg     Config
+	limits  Limits
+	now     func() time.Time
+	token   string
+	zone    *time.Location // the space's time zone (Behaviour.Zone)
+	started time.Time      // when New ran, by s.now
 
 	mu        sync.RWMutex
 	records   []*Record // ordered by Id; stored records are never modified in place
@@ -243,6 +244,7 @@ func New(cfg Config) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.started = s.now()
 	if s.token == "" {
 		s.token = randomToken()
 	}
