@@ -147,9 +147,9 @@ func TestRunResumeAfterInterrupt(t *testing.T) {
 			if hard {
 				api.abandon = abandon
 			}
-			var log strings.Builder
+			log := &lockedBuilder{}
 			opt := testOptions(results)
-			opt.Concurrency, opt.Abandon, opt.Progress = 2, abandonCtx, &lockedBuilder{b: &log}
+			opt.Concurrency, opt.Abandon, opt.Progress = 2, abandonCtx, log
 			sum, err := Run(ctx, openInput(t, path), api, opt)
 			cancel()
 			abandon()
@@ -194,13 +194,19 @@ func TestRunResumeAfterInterrupt(t *testing.T) {
 // goroutines.
 type lockedBuilder struct {
 	mu sync.Mutex
-	b  *strings.Builder
+	b  strings.Builder
 }
 
 func (l *lockedBuilder) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
+}
+
+func (l *lockedBuilder) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func TestRunResumeAfterBudget(t *testing.T) {
