@@ -168,6 +168,7 @@ func coerceInt(v any, t reflect.Type, path string, notes *[]string, skip func() 
 			return x
 		}
 		if f, err := x.Float64(); err == nil && f == math.Trunc(f) && math.Abs(f) < 1<<62 {
+			*notes = append(*notes, fmt.Sprintf("%s as the number %s; read as a whole number", path, x))
 			return json.Number(strconv.FormatInt(int64(f), 10))
 		}
 		return skip()

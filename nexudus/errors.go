@@ -131,16 +131,17 @@ func (e *ThrottledError) Unwrap() error { return e.Err }
 var ErrUnreachable = errors.New("server unreachable")
 
 // RedirectError says the server answered with a redirect the client
-// refused: to another scheme or host, where the credentials must not go
-// (or too many in a row). Nothing was sent there. From and To are the URLs
-// without user info or query.
+// refused: to another scheme or host, where the credentials must not go,
+// one that would change the method (a create into a read), or too many in
+// a row. Nothing was sent there. From and To are the URLs without user
+// info or query.
 type RedirectError struct {
 	Status   int
 	From, To string
 }
 
 func (e *RedirectError) Error() string {
-	return fmt.Sprintf("refused a redirect (HTTP %d) from %s to %s: the client follows redirects only within the same scheme and host, so credentials never go elsewhere", e.Status, e.From, e.To)
+	return fmt.Sprintf("refused a redirect (HTTP %d) from %s to %s: the client follows only redirects that keep the scheme, host and method, so credentials never go elsewhere", e.Status, e.From, e.To)
 }
 
 // StateError says a file the client keeps its state in (the write budget,

@@ -301,16 +301,18 @@ func (c *Client) retryAfter(h http.Header) (time.Duration, bool) {
 }
 
 // checkRedirect is the http.Client's redirect policy: follow a redirect
-// only to the same scheme and host, which hold the credentials already;
+// only to the same scheme and host, which hold the credentials already,
+// and only one that keeps the method (a 302 turns a create into a read);
 // refuse any other with a *RedirectError, before anything is sent there.
 func checkRedirect(req *http.Request, via []*http.Request) error {
-	first := via[0].URL
-	if req.URL.Scheme != first.Scheme || !strings.EqualFold(req.URL.Host, first.Host) || len(via) >= 5 {
+	first := via[0]
+	if req.URL.Scheme != first.URL.Scheme || !strings.EqualFold(req.URL.Host, first.URL.Host) ||
+		req.Method != first.Method || len(via) >= 5 {
 		status := 0
 		if req.Response != nil {
 			status = req.Response.StatusCode
 		}
-		return &RedirectError{Status: status, From: displayURL(first), To: displayURL(req.URL)}
+		return &RedirectError{Status: status, From: displayURL(first.URL), To: displayURL(req.URL)}
 	}
 	return nil
 }
