@@ -215,11 +215,15 @@ func TestWriteQuotaSpentElsewhere(t *testing.T) {
 	h := start(t, sandbox.Config{Behaviour: sandbox.Behaviour{QuotaSpent: 3 * time.Hour}})
 	cfg := fastConfig(h, nil)
 	cfg.MaxThrottled = 50 * time.Millisecond
+	cfg.DailyWrites = 10
 	c := newClient(t, cfg)
 	_, err := c.Create(context.Background(), contact("Over Quota"))
 	var te *nexudus.ThrottledError
 	if !errors.As(err, &te) || errors.Is(err, nexudus.ErrAmbiguous) || !nexudus.StopsRun(err) {
 		t.Fatalf("Create: %v, want a ThrottledError", err)
+	}
+	if used, err := c.WritesUsed(); used != 0 || err != nil {
+		t.Errorf("the daily budget counts %d writes (%v), want 0: none reached the server", used, err)
 	}
 	if _, err := c.List(context.Background(), nexudus.ListOptions{}); err != nil {
 		t.Errorf("List: %v", err)
