@@ -220,7 +220,7 @@ func deleteJournaled(ctx context.Context, api API, j *journal, abandon context.C
 			stop(err, reason)
 			return false, "", nil
 		}
-		if nexudus.IsUnauthorized(err) {
+		if nexudus.StopsRun(err) {
 			return false, "", err
 		}
 		if ctx.Err() != nil {
