@@ -239,7 +239,7 @@ type query[T any] struct {
 }
 
 // match reports whether rec passes every filter of q.
-func (q query[T]) match(rec *T) bool {
+func (q *query[T]) match(rec *T) bool {
 	for _, pred := range q.preds {
 		if !pred(rec) {
 			return false
