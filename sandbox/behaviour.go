@@ -17,7 +17,7 @@ type Behaviour struct {
 	PackPhones    bool          // PhoneNumber stored without spaces ("+44 20 7946 0000" -> "+442079460000")
 	LowerEmails   bool          // Email stored lower-cased
 	CoworkerNames bool          // a contact with a CoworkerId is stored with the coworker's FullName and Email, whatever it was sent
-	Batch         BatchRead     // the several-at-once read ?id=[..]: BatchFull (zero), BatchSummary (listing-shaped records), BatchPartial (every other asked record left out), BatchNotFound (404), BatchBadRequest (400)
+	Batch         BatchRead     // the several-at-once read ?id=[..]: BatchFull (zero), BatchSummary (listing-shaped records: Address, PostCode, CityName, State, Notes null), BatchPartial (the second, fourth... of the records found left out, the same each time), BatchNotFound (404), BatchBadRequest (400)
 	StoreDelay    time.Duration // a create is held this long before the record is stored and answered; it is stored even when the client has given up
 
 	// Listings and answers (issue 9).
@@ -64,7 +64,7 @@ type BatchRead int
 const (
 	BatchFull       BatchRead = iota // every asked record that exists, full
 	BatchSummary                     // listing-shaped records: Address, PostCode, CityName, State and Notes null
-	BatchPartial                     // every other asked record left out
+	BatchPartial                     // the second, fourth... of the records found left out
 	BatchNotFound                    // 404
 	BatchBadRequest                  // 400
 )
