@@ -3,7 +3,6 @@ package table
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -12,32 +11,37 @@ import (
 	"contactbulk/safefile"
 )
 
-// File is a table written to a path. A regular file (or a new one) is
-// written under a temporary name beside it, mode 0600, and renamed into
-// place by Commit, so a failed run leaves the previous file as it was; a
-// symbolic link is followed, so the link stays and its target is
-// replaced. A FIFO, a character device (a terminal, /dev/null) or a
-// descriptor name (/dev/stdout, /dev/fd/N, /proc/self/fd/N) is written in
-// place: it is never replaced, and what was written before a failure
-// cannot be taken back (see Direct).
-type File struct {
-	*Writer
+// Dest is a path a table (or any file) is written to. A regular file (or
+// a new one) is written under a temporary name beside it, mode 0600, and
+// renamed into place by Commit, so a failed run leaves the previous file
+// as it was; a symbolic link is followed, so the link stays and its
+// target is replaced. A FIFO, a character device (a terminal, /dev/null)
+// or a descriptor name (/dev/stdout, /dev/fd/N, /proc/self/fd/N) is
+// written in place: it is never replaced, and what was written before a
+// failure cannot be taken back (see Direct).
+type Dest struct {
 	path   string
 	safe   *safefile.File // nil when written in place
 	direct *os.File       // nil when written through safefile
 	done   bool
 }
 
+// File is a table written to a Dest: Create, Write rows, then Commit (or
+// Abort).
+type File struct {
+	*Writer
+	dest *Dest
+}
+
 // descriptorName matches the names of a process's open descriptors.
 var descriptorName = regexp.MustCompile(`^/(dev/(stdout|stderr|fd/[0-9]+)|proc/(self|thread-self|[0-9]+)/fd/[0-9]+)$`)
 
-// Create starts a table at path with the given header (see New). It
-// returns an error saying what to fix when the folder does not exist or is
-// not writable, when path is a folder, a socket or a block device, or
-// when a descriptor name is not open for writing.
-func Create(path string, header []string, opt Options) (*File, error) {
-	f := &File{path: path}
-	var dest io.Writer
+// OpenDest opens path for writing (see Dest). It returns an error saying
+// what to fix when the folder does not exist or is not writable, when
+// path is a folder, a socket or a block device, or when a descriptor name
+// is not open for writing.
+func OpenDest(path string) (*Dest, error) {
+	d := &Dest{path: path}
 	direct, err := writesInPlace(path)
 	if err != nil {
 		return nil, err
@@ -45,28 +49,55 @@ func Create(path string, header []string, opt Options) (*File, error) {
 	if direct {
 		// O_APPEND: through /proc/self/fd/1 a file opened by `>>` keeps
 		// what it held; one opened by `>` is empty anyway.
-		if f.direct, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0); err != nil {
+		if d.direct, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0); err != nil {
 			return nil, fmt.Errorf("open %s: %w", path, unwrapPath(err))
 		}
-		dest = f.direct
-	} else {
-		target := path
-		if resolved, err := filepath.EvalSymlinks(path); err == nil {
-			target = resolved
-		} else if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
-			return nil, fmt.Errorf("%s is a symbolic link to a missing file: remove it or name another file", path)
-		}
-		if f.safe, err = safefile.Create(target); err != nil {
-			return nil, err
-		}
-		dest = f.safe
+		return d, nil
 	}
-	if f.Writer, err = New(dest, header, opt); err != nil {
-		f.release()
+	target := path
+	if resolved, err := filepath.EvalSymlinks(path); err == nil {
+		target = resolved
+	} else if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		return nil, fmt.Errorf("%s is a symbolic link to a missing file: remove it or name another file", path)
+	}
+	if d.safe, err = safefile.Create(target); err != nil {
 		return nil, err
 	}
-	return f, nil
+	return d, nil
 }
+
+// Create starts a table at path (see Dest) with the given header (see
+// New). It returns OpenDest's errors and New's.
+func Create(path string, header []string, opt Options) (*File, error) {
+	d, err := OpenDest(path)
+	if err != nil {
+		return nil, err
+	}
+	w, err := New(d, header, opt)
+	if err != nil {
+		d.Abort()
+		return nil, err
+	}
+	return &File{Writer: w, dest: d}, nil
+}
+
+// Commit finishes the table and puts the file in place (see Dest.Commit).
+func (f *File) Commit() error {
+	if err := f.Writer.Close(); err != nil {
+		f.dest.Abort()
+		return fmt.Errorf("write %s: %w", f.dest.path, err)
+	}
+	return f.dest.Commit()
+}
+
+// Abort drops the table (see Dest.Abort). It is a no-op after Commit.
+func (f *File) Abort() {
+	f.Writer.Discard()
+	f.dest.Abort()
+}
+
+// Direct reports whether the file is written in place (see Dest.Direct).
+func (f *File) Direct() bool { return f.dest.Direct() }
 
 // writesInPlace reports whether path is written in place rather than
 // replaced, and refuses what can be neither.
@@ -75,11 +106,8 @@ func writesInPlace(path string) (bool, error) {
 		return true, nil
 	}
 	fi, err := os.Stat(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil // a new file (safefile says when the folder is missing)
-	}
 	if err != nil {
-		return false, fmt.Errorf("%s: %w", path, unwrapPath(err))
+		return false, nil // a new file, or safefile says what is wrong with the folder
 	}
 	switch m := fi.Mode(); {
 	case m.IsRegular(), m.IsDir(): // replaced; safefile refuses a folder
@@ -102,61 +130,60 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// Direct reports whether the file is written in place (a FIFO, a device,
-// a descriptor): Abort then cannot take back the rows already flushed.
-func (f *File) Direct() bool { return f.direct != nil }
-
-// Path returns the path the table was created for.
-func (f *File) Path() string { return f.path }
-
-// Stat describes what the table is written to (the temporary file when it
-// is renamed into place at Commit), so that a caller can tell whether it
-// is the same file as its standard output (os.SameFile).
-func (f *File) Stat() (fs.FileInfo, error) {
-	if f.direct != nil {
-		return f.direct.Stat()
+// Write writes p to the destination.
+func (d *Dest) Write(p []byte) (int, error) {
+	if d.direct != nil {
+		return d.direct.Write(p)
 	}
-	return os.Stat(f.safe.TempName())
+	return d.safe.Write(p)
 }
 
-// Commit finishes the table and puts it in place: renamed over the path
-// for a file, closed for a FIFO or a device. It returns the first error
-// met; the previous file, if any, is then untouched.
-func (f *File) Commit() error {
-	if f.done {
-		return errors.New("table file already closed")
+// Direct reports whether the path is written in place (a FIFO, a device,
+// a descriptor): Abort then cannot take back what was written.
+func (d *Dest) Direct() bool { return d.direct != nil }
+
+// Path returns the path the destination was opened for.
+func (d *Dest) Path() string { return d.path }
+
+// Stat describes what is written to (the temporary file when it is
+// renamed into place at Commit), so that a caller can tell whether it is
+// the same file as its standard output (os.SameFile).
+func (d *Dest) Stat() (fs.FileInfo, error) {
+	if d.direct != nil {
+		return d.direct.Stat()
 	}
-	f.done = true
-	if err := f.Writer.Close(); err != nil {
-		f.release()
-		return fmt.Errorf("write %s: %w", f.path, err)
+	return os.Stat(d.safe.TempName())
+}
+
+// Commit puts the file in place: renamed over the path for a file,
+// closed for a FIFO or a device. It returns an error when the data could
+// not be written to disk; the previous file, if any, is then untouched.
+func (d *Dest) Commit() error {
+	if d.done {
+		return errors.New("file already closed")
 	}
-	if f.direct != nil {
-		if err := f.direct.Close(); err != nil {
-			return fmt.Errorf("write %s: %w", f.path, unwrapPath(err))
+	d.done = true
+	if d.direct != nil {
+		if err := d.direct.Close(); err != nil {
+			return fmt.Errorf("write %s: %w", d.path, unwrapPath(err))
 		}
 		return nil
 	}
-	return f.safe.Commit()
+	return d.safe.Commit()
 }
 
-// Abort drops the table: the temporary file is removed and the previous
+// Abort drops the file: the temporary file is removed and the previous
 // file at path is left as it was; a FIFO or device is closed. It is a
 // no-op after Commit.
-func (f *File) Abort() {
-	if f.done {
+func (d *Dest) Abort() {
+	if d.done {
 		return
 	}
-	f.done = true
-	f.Writer.Discard()
-	f.release()
-}
-
-func (f *File) release() {
-	if f.direct != nil {
-		f.direct.Close()
+	d.done = true
+	if d.direct != nil {
+		d.direct.Close()
 	}
-	if f.safe != nil {
-		f.safe.Abort()
+	if d.safe != nil {
+		d.safe.Abort()
 	}
 }
