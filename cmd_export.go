@@ -2,11 +2,17 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
+	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,11 +24,12 @@ import (
 	"contactbulk/exporter"
 	"contactbulk/mapping"
 	"contactbulk/safefile"
+	"contactbulk/table"
 )
 
 // exportFlags are the flags of the export command.
 type exportFlags struct {
-	out, columns, orderBy, dir         string
+	out, columns, orderBy, dir, format string
 	typ, updatedSince, createdSince    string
 	sinceLast                          string
 	filters                            []string
@@ -32,6 +39,7 @@ type exportFlags struct {
 	pageSize                           countFlag
 	logEvery                           durationFlag
 	client                             clientFlags
+	dirAsked                           func() bool // --dir was given
 }
 
 func (a *app) exportCommand() *cobra.Command {
@@ -124,7 +132,9 @@ previous file is kept); 2 bad flag, file or credentials; 130 interrupted.`,
 	fs.BoolVar(&f.json, "json", false, "print the summary as JSON (on stdout with --out, else on stderr)")
 	f.logEvery = durationFlag(5 * time.Second)
 	fs.Var(&f.logEvery, "log-every", "when stderr is not a terminal, a progress line this often, like 5s or 1m")
+	fs.StringVar(&f.format, "format", "", "csv or xlsx (default: the --out file's extension, else csv)")
 	f.client.register(cmd, false)
+	f.dirAsked = func() bool { return cmd.Flags().Changed("dir") }
 	return cmd
 }
 
@@ -134,6 +144,20 @@ func (f *exportFlags) options() (exporter.Options, error) {
 	opt := exporter.Options{
 		BOM: f.bom, NumericEnums: f.numericEnums, Raw: f.raw, Full: f.full,
 		PageSize: int(f.pageSize), Filters: url.Values{},
+		DirectionAsked: f.dirAsked != nil && f.dirAsked(),
+	}
+	format, err := f.outputFormat()
+	if err != nil {
+		return opt, err
+	}
+	opt.Format = format
+	if format == table.XLSX {
+		switch {
+		case f.bom:
+			return opt, usageErrorf("--bom applies to CSV: an XLSX file needs no byte order mark")
+		case f.raw:
+			return opt, usageErrorf("--raw applies to CSV: an XLSX file stores every cell as text, so nothing runs as a formula")
+		}
 	}
 	if f.columns != "" {
 		cols, err := exporter.ParseColumns(f.columns)
@@ -212,14 +236,90 @@ func (f *exportFlags) options() (exporter.Options, error) {
 	return opt, nil
 }
 
-// exportSummary is what export reports at the end.
+// exportSummary is what export reports at the end (--json: README,
+// "Export summary").
 type exportSummary struct {
 	exporter.Summary
-	Seconds   float64 `json:"elapsed_seconds"`
-	File      string  `json:"file,omitempty"`
-	Since     string  `json:"updated_since,omitempty"`
-	StateFile string  `json:"state_file,omitempty"`
-	Error     string  `json:"error,omitempty"`
+	Seconds      float64 `json:"elapsed_seconds"`
+	File         string  `json:"file,omitempty"`
+	Format       string  `json:"format"`
+	Since        string  `json:"updated_since,omitempty"`
+	StateFile    string  `json:"state_file,omitempty"`
+	DeletedFile  string  `json:"deleted_file,omitempty"`
+	Deleted      *int    `json:"deleted,omitempty"`
+	ManifestFile string  `json:"manifest_file,omitempty"`
+	Error        string  `json:"error,omitempty"`
+	Fix          string  `json:"fix,omitempty"`
+}
+
+// outputFormat chooses the format: the --out file's extension (.csv or
+// .xlsx), else --format, else CSV.
+func (f *exportFlags) outputFormat() (table.Format, error) {
+	var asked *table.Format
+	if f.format != "" {
+		t, err := table.ParseFormat(f.format)
+		if err != nil {
+			return table.CSV, usageErrorf("--%v", err)
+		}
+		asked = &t
+	}
+	if f.out != "" {
+		byExt, ok := table.FormatOf(f.out)
+		if !ok {
+			return table.CSV, usageErrorf("--out %s: export writes .csv or .xlsx files; name the file .xlsx for a spreadsheet", f.out)
+		}
+		if ext := strings.ToLower(filepath.Ext(f.out)); ext == ".csv" || ext == ".xlsx" {
+			if asked != nil && *asked != byExt {
+				return byExt, usageErrorf("--format %s does not match --out %s: name the file .%s, or leave out --format", *asked, f.out, *asked)
+			}
+			return byExt, nil
+		}
+	}
+	if asked != nil {
+		return *asked, nil
+	}
+	return table.CSV, nil
+}
+
+// exportRun is one export's files besides the data: the --since-last
+// state, the Id set kept beside it, the deleted Ids and the manifest.
+type exportRun struct {
+	a        *app
+	f        *exportFlags
+	opt      exporter.Options
+	state    exporter.State
+	started  time.Time
+	filters  string
+	dest     *table.Dest
+	hash     hash.Hash
+	written  countingWriter
+	prevIDs  *os.File
+	nextIDs  *safefile.File
+	deleted  *table.File
+	diff     *exporter.IDDiff
+	idsCount int
+	gone     int
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct{ n int64 }
+
+func (c *countingWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+// abort drops every file not committed yet.
+func (r *exportRun) abort() {
+	if r.dest != nil {
+		r.dest.Abort()
+	}
+	if r.prevIDs != nil {
+		r.prevIDs.Close()
+	}
+	if r.nextIDs != nil {
+		r.nextIDs.Abort()
+	}
+	if r.deleted != nil {
+		r.deleted.Abort()
+	}
 }
 
 func (a *app) runExport(ctx context.Context, f *exportFlags) error {
@@ -227,15 +327,27 @@ func (a *app) runExport(ctx context.Context, f *exportFlags) error {
 	if err != nil {
 		return err
 	}
-	var state exporter.State
-	sum := exportSummary{File: f.out, StateFile: f.sinceLast}
+	run := &exportRun{a: a, f: f, opt: opt, started: time.Now().UTC(), filters: opt.Filters.Encode()}
+	defer run.abort()
+	sum := exportSummary{File: f.out, StateFile: f.sinceLast, Format: opt.Format.String()}
+	if f.json && f.out == "" {
+		return usageErrorf("--json prints the summary on stdout, which carries the %s without --out: name the file with --out", opt.Format)
+	}
 	if f.sinceLast != "" {
-		if state, err = exporter.LoadState(f.sinceLast); err != nil {
+		if run.state, err = exporter.LoadState(f.sinceLast); err != nil {
 			return usageErrorf("--since-last: %v", err)
 		}
-		if sum.Since = state.Since(time.Duration(f.overlap)); sum.Since != "" {
-			opt.Filters.Set("from_ContractContact_UpdatedOn", sum.Since)
+		if f.out == "" {
+			return usageErrorf("--since-last writes the deleted Ids and a manifest beside the file: name it with --out")
 		}
+		if err := run.state.CheckClock(run.started); err != nil {
+			return usageErrorf("--since-last %s: %v", f.sinceLast, err)
+		}
+		sum.Since = run.state.Since(time.Duration(f.overlap))
+		run.opt.Since = run.state.From(time.Duration(f.overlap))
+	}
+	if opt.Format == table.XLSX && f.out == "" && a.isTerminal(a.stdout) {
+		return usageErrorf("an XLSX file is not for a terminal: name the file with --out, or pipe stdout to one")
 	}
 
 	client, closeClient, err := a.connect(ctx, &f.client)
@@ -245,38 +357,56 @@ func (a *app) runExport(ctx context.Context, f *exportFlags) error {
 	defer closeClient()
 
 	var w io.Writer = a.stdout
-	report := a.stderr // the summary: stdout carries only the CSV without --out
-	var file *safefile.File
+	report := a.stderr // the summary: stdout carries only the data without --out
 	if f.out != "" {
-		if file, err = safefile.Create(f.out); err != nil {
+		if run.dest, err = table.OpenDest(f.out); err != nil {
 			return usageErrorf("--out %s: %v", f.out, err)
 		}
-		defer file.Abort() // a no-op once committed
-		w, report = file, a.stdout
+		report = a.stdout
+		if run.dest.Direct() && sameFile(run.dest, a.stdout) {
+			if f.json {
+				return usageErrorf("--out %s is stdout, where --json prints the summary: name a file", f.out)
+			}
+			report = a.stderr
+		}
+		if f.sinceLast != "" {
+			if run.dest.Direct() {
+				return usageErrorf("--since-last writes the deleted Ids and a manifest beside the file: --out %s must name a file, not a pipe or device", f.out)
+			}
+			if err := run.openSideFiles(); err != nil {
+				return err
+			}
+		}
+		run.hash = sha256.New()
+		w = io.MultiWriter(run.dest, run.hash, &run.written)
 	}
 
 	prog := a.exportProgress(time.Duration(f.logEvery))
-	opt.Progress = prog.update
-	started := time.Now().UTC()
-	sum.Summary, err = exporter.Run(ctx, client, w, opt)
+	run.opt.Progress = prog.update
+	sum.Summary, err = exporter.Run(ctx, client, w, run.opt)
 	prog.finish()
 	sum.Seconds = sum.Elapsed.Seconds()
-	if err == nil && file != nil {
-		err = file.Commit()
+	if err == nil && f.sinceLast != "" {
+		err = run.finishSideFiles(&sum)
+	}
+	if err == nil && run.dest != nil {
+		err = run.dest.Commit()
 	}
 	if err == nil && f.sinceLast != "" {
-		err = exporter.SaveState(f.sinceLast, exporter.State{
-			LastStart: started, LastSuccess: time.Now().UTC(), Records: sum.Records, UpdatedFrom: sum.Since,
-		})
-		if err != nil {
-			err = fmt.Errorf("export complete, but the state was not saved (the next run will export more): %w", err)
-		}
+		err = run.commitSideFiles(&sum)
 	}
+	var se *exporter.ServerError
 	if err != nil {
 		sum.Error = err.Error()
-		if file != nil {
+		if errors.As(err, &se) {
+			sum.Fix = se.Fix
+		}
+		if run.dest != nil && !run.dest.Direct() {
 			sum.File = "" // the previous file, if any, is untouched
 		}
+	}
+	for _, n := range sum.Notes {
+		fmt.Fprintln(a.stderr, "contactbulk: export: note: "+n)
 	}
 	if werr := a.writeExportSummary(report, sum, f.json); werr != nil && err == nil {
 		err = werr
@@ -285,22 +415,172 @@ func (a *app) runExport(ctx context.Context, f *exportFlags) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, context.Canceled):
-		return interrupted(fmt.Errorf("export interrupted; %s", kept(f.out)))
+		return interrupted(fmt.Errorf("export interrupted; %s", run.kept()))
+	case errors.As(err, &se):
+		return usageErrorf("export: %v; fix: %s; %s", se, se.Fix, run.kept())
 	case errors.Is(err, exporter.ErrInconsistent):
-		return &exitError{code: exitRowsFailed, err: fmt.Errorf("%w; %s; run it again when the data is quieter", err, kept(f.out))}
+		return &exitError{code: exitRowsFailed, err: fmt.Errorf("%w; %s; run it again when the data is quieter", err, run.kept())}
 	}
-	if file != nil {
-		return fmt.Errorf("export: %w; %s", err, kept(f.out))
+	if f.out != "" {
+		return fmt.Errorf("export: %w; %s", err, run.kept())
 	}
 	return fmt.Errorf("export: %w", err)
 }
 
-// kept says what became of the output file after a failed run.
-func kept(out string) string {
-	if out == "" {
-		return "the CSV on stdout is incomplete"
+// sameFile reports whether d writes to the file w is (stdout, in place).
+func sameFile(d *table.Dest, w io.Writer) bool {
+	out, ok := w.(*os.File)
+	if !ok {
+		return false
 	}
-	return out + " was left as it was"
+	a, err := d.Stat()
+	if err != nil {
+		return false
+	}
+	b, err := out.Stat()
+	return err == nil && os.SameFile(a, b)
+}
+
+// sidePath names a file beside the export: contacts.csv -> contacts.SUFFIX.
+func sidePath(out, suffix string) string {
+	return strings.TrimSuffix(out, filepath.Ext(out)) + "." + suffix
+}
+
+// openSideFiles starts the deleted-Ids file and the new Id set, and opens
+// the Id set the last run kept, when its filters are those of this run.
+func (r *exportRun) openSideFiles() error {
+	f := r.f
+	var err error
+	if r.nextIDs, err = safefile.Create(exporter.IDSetPath(f.sinceLast)); err != nil {
+		return usageErrorf("--since-last %s: %v", f.sinceLast, err)
+	}
+	deletedPath := sidePath(f.out, "deleted.csv")
+	if r.deleted, err = table.Create(deletedPath, []string{"Id"}, table.Options{BOM: f.bom}); err != nil {
+		return usageErrorf("--out %s: the deleted Ids beside it: %v", f.out, err)
+	}
+	var prev io.Reader
+	switch {
+	case r.state.LastStart.IsZero(): // the first run: nothing to compare with
+	case r.state.Filters != r.filters:
+		r.note("the filters differ from the last run's (%q, now %q): deleted records are not listed this run", r.state.Filters, r.filters)
+	default:
+		file, err := os.Open(exporter.IDSetPath(f.sinceLast))
+		if errors.Is(err, fs.ErrNotExist) {
+			r.note("no Id set beside %s (kept since contactbulk lists deleted records): they are listed from the next run on", f.sinceLast)
+			break
+		}
+		if err != nil {
+			return usageErrorf("--since-last %s: the Id set beside it: %v; remove both to export everything once", f.sinceLast, err)
+		}
+		r.prevIDs, prev = file, file
+	}
+	r.diff = exporter.NewIDDiff(prev, r.nextIDs, func(id int64) error {
+		return r.deleted.Write([]string{strconv.FormatInt(id, 10)})
+	})
+	r.opt.IDs = r.diff.Add
+	return nil
+}
+
+func (r *exportRun) note(format string, args ...any) {
+	fmt.Fprintf(r.a.stderr, "contactbulk: export: note: "+format+"\n", args...)
+}
+
+// finishSideFiles completes the Id comparison.
+func (r *exportRun) finishSideFiles(sum *exportSummary) error {
+	var err error
+	if r.idsCount, r.gone, err = r.diff.Close(); err != nil {
+		if errors.Is(err, exporter.ErrBadIDSet) {
+			return fmt.Errorf("the Id set %s: %w; remove it and the state file to export everything once", exporter.IDSetPath(r.f.sinceLast), err)
+		}
+		return err
+	}
+	sum.Deleted = &r.gone
+	return nil
+}
+
+// commitSideFiles puts the deleted Ids and the manifest beside the export,
+// then the Id set and the state: the state last, so that a run that
+// stops before it is done again.
+func (r *exportRun) commitSideFiles(sum *exportSummary) error {
+	f := r.f
+	if err := r.deleted.Commit(); err != nil {
+		return fmt.Errorf("deleted Ids: %w", err)
+	}
+	sum.DeletedFile = sidePath(f.out, "deleted.csv")
+	end := time.Now().UTC()
+	m := exportManifest{
+		File: f.out, Format: r.opt.Format.String(), Records: sum.Records, Bytes: r.written.n,
+		SHA256: hex.EncodeToString(r.hash.Sum(nil)), Filters: map[string]string{},
+		UpdatedSince: sum.Since, StartedAt: r.started, FinishedAt: end,
+		State:       manifestState{File: f.sinceLast, LastStart: r.state.LastStart, LastSuccess: r.state.LastSuccess, UpdatedFrom: r.state.UpdatedFrom},
+		DeletedFile: sum.DeletedFile, Deleted: r.gone, Listed: r.idsCount, Notes: sum.Notes, Version: version(),
+	}
+	for k, v := range r.opt.Filters {
+		m.Filters[k] = strings.Join(v, ",")
+	}
+	for _, c := range r.opt.Columns {
+		m.Columns = append(m.Columns, c.Name)
+	}
+	if m.Columns == nil {
+		m.Columns = exporter.ColumnNames(exporter.Columns())
+	}
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("manifest: %w", err)
+	}
+	manifest := sidePath(f.out, "manifest.json")
+	if err := safefile.WriteFile(manifest, append(data, '\n')); err != nil {
+		return fmt.Errorf("manifest: %w", err)
+	}
+	sum.ManifestFile = manifest
+	if err := r.nextIDs.Commit(); err != nil {
+		return fmt.Errorf("export complete, but the Id set was not saved: %w", err)
+	}
+	next := r.state.Next(r.started, end, sum.Records, sum.Since, r.idsCount, r.filters)
+	if err := exporter.SaveState(f.sinceLast, next); err != nil {
+		return fmt.Errorf("export complete, but the state was not saved (the next run will export more): %w", err)
+	}
+	return nil
+}
+
+// exportManifest describes one --since-last export for auditors
+// (README, "Nightly exports").
+type exportManifest struct {
+	File         string            `json:"file"`
+	Format       string            `json:"format"`
+	Records      int               `json:"records"`
+	Bytes        int64             `json:"bytes"`
+	SHA256       string            `json:"sha256"`
+	Columns      []string          `json:"columns"`
+	Filters      map[string]string `json:"filters"`
+	UpdatedSince string            `json:"updated_since,omitempty"`
+	StartedAt    time.Time         `json:"started_at"`
+	FinishedAt   time.Time         `json:"finished_at"`
+	State        manifestState     `json:"state"`
+	DeletedFile  string            `json:"deleted_file"`
+	Deleted      int               `json:"deleted"`
+	Listed       int               `json:"listed"`
+	Notes        []string          `json:"notes,omitempty"`
+	Version      string            `json:"contactbulk_version"`
+}
+
+// manifestState is the state a --since-last run started from.
+type manifestState struct {
+	File        string    `json:"file"`
+	LastStart   time.Time `json:"last_start,omitzero"`
+	LastSuccess time.Time `json:"last_success,omitzero"`
+	UpdatedFrom string    `json:"updated_from,omitempty"`
+}
+
+// kept says what became of the output file after a failed run.
+func (r *exportRun) kept() string {
+	switch {
+	case r.f.out == "":
+		return "the data on stdout is incomplete"
+	case r.dest != nil && r.dest.Direct():
+		return "what was written to " + r.f.out + " is incomplete"
+	}
+	return r.f.out + " was left as it was"
 }
 
 func (a *app) writeExportSummary(w io.Writer, sum exportSummary, asJSON bool) error {

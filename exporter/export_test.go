@@ -132,7 +132,7 @@ func deref(p *string) string {
 func TestRunChurn(t *testing.T) {
 	tests := []struct {
 		name string
-		// change runs before listing request n (1 is the direction probe).
+		// change runs before listing request n (1 and 2 are the direction probe).
 		change           func(srv *sandbox.Server, ids []int64, n int)
 		wantInconsistent bool
 		wantPasses       int
@@ -140,7 +140,7 @@ func TestRunChurn(t *testing.T) {
 		{
 			name: "deletes before the offset",
 			change: func(srv *sandbox.Server, ids []int64, n int) {
-				if n >= 3 && n <= 6 {
+				if n >= 4 && n <= 7 {
 					srv.Delete(ids[n*3]) // records already passed: the next page would skip
 				}
 			},
@@ -149,7 +149,7 @@ func TestRunChurn(t *testing.T) {
 		{
 			name: "inserts in the middle",
 			change: func(srv *sandbox.Server, ids []int64, n int) {
-				if n >= 3 && n <= 6 {
+				if n >= 4 && n <= 7 {
 					srv.Insert(sandbox.Record{ID: ids[2] + int64(n)*100000, CoworkerContractID: 1001, FullName: "Inserted"})
 					srv.Insert(sandbox.Record{ID: ids[0] - int64(n), CoworkerContractID: 1001, FullName: "Early"})
 				}
@@ -159,7 +159,7 @@ func TestRunChurn(t *testing.T) {
 		{
 			name: "adds and deletes balanced",
 			change: func(srv *sandbox.Server, ids []int64, n int) {
-				if n >= 3 && n <= 8 {
+				if n >= 4 && n <= 9 {
 					srv.Delete(ids[n])
 					srv.Insert(sandbox.Record{CoworkerContractID: 1001, FullName: "New"})
 				}
@@ -169,7 +169,7 @@ func TestRunChurn(t *testing.T) {
 		{
 			name: "never stops changing",
 			change: func(srv *sandbox.Server, ids []int64, n int) {
-				if n >= 3 {
+				if n >= 4 {
 					srv.Delete(ids[n%len(ids)])
 					srv.Insert(sandbox.Record{CoworkerContractID: 1001, FullName: "Churn"})
 				}
@@ -246,7 +246,7 @@ func TestRunInterrupted(t *testing.T) {
 	srv.Generate(30, 0)
 	ctx, cancel := context.WithCancel(context.Background())
 	hook := &hookAPI{API: api, before: func(n int) {
-		if n == 3 {
+		if n == 4 {
 			cancel()
 		}
 	}}
@@ -301,7 +301,7 @@ func TestRunOrderedChurn(t *testing.T) {
 				srv.Insert(sandbox.Record{CoworkerContractID: 1001, FullName: fmt.Sprintf("N%02d", i)})
 			}
 			hook := &hookAPI{API: api, before: func(n int) {
-				if n != 4 { // after the probe, the top and page 1
+				if n != 5 { // after the probe (2 requests), the top and page 1
 					return
 				}
 				for _, r := range srv.Records() {
