@@ -517,3 +517,18 @@ func TestCreate(t *testing.T) {
 		}
 	})
 }
+
+func TestXLSXRowLimit(t *testing.T) {
+	t.Parallel()
+	x, err := newXLSX(io.Discard, []string{"Id"}, Options{Format: XLSX})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.close(false)
+	if err := x.write(excelize.TotalRows, []string{"1"}, nil); err != nil {
+		t.Fatalf("the last row: %v", err)
+	}
+	if err := x.write(excelize.TotalRows+1, []string{"2"}, nil); !errors.Is(err, ErrTooManyRows) {
+		t.Errorf("past the last row: %v", err)
+	}
+}

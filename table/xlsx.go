@@ -1,6 +1,8 @@
 package table
 
 import (
+	"archive/zip"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -34,6 +36,11 @@ func newXLSX(w io.Writer, header []string, opt Options) (*xlsxWriter, error) {
 		name = "Sheet1"
 	}
 	book := excelize.NewFile()
+	// Zip straight onto the destination: excelize's WriteTo would build
+	// the whole file in memory first. (Its only use of that buffer is to
+	// mark parts over 4 GB as ZIP64, which a sheet of at most 1,048,576
+	// rows of spreadsheet cells does not reach in practice.)
+	book.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
 	ok := false
 	defer func() {
 		if !ok {
@@ -87,7 +94,14 @@ func newXLSX(w io.Writer, header []string, opt Options) (*xlsxWriter, error) {
 	return x, nil
 }
 
+// ErrTooManyRows is returned, wrapped, for a row past the last one a
+// sheet holds.
+var ErrTooManyRows = errors.New("a spreadsheet sheet holds at most 1,048,576 rows (the header and 1,048,575 records); write CSV instead")
+
 func (x *xlsxWriter) write(row int, cells []string, marks []Mark) error {
+	if row > excelize.TotalRows {
+		return fmt.Errorf("row %d: %w", row, ErrTooManyRows)
+	}
 	x.row = x.row[:0]
 	for i, v := range cells {
 		if n := utf16Len(v); n > maxCellChars {
@@ -111,7 +125,7 @@ func (x *xlsxWriter) write(row int, cells []string, marks []Mark) error {
 	}
 	cell, err := excelize.CoordinatesToCellName(1, row)
 	if err != nil {
-		return fmt.Errorf("write xlsx: %w", err) // past the 1,048,576 rows a sheet holds
+		return fmt.Errorf("write xlsx: %w", err)
 	}
 	if err := x.sheet.SetRow(cell, x.row); err != nil {
 		return fmt.Errorf("write xlsx: %w", err)
