@@ -697,7 +697,7 @@ func TestExportKilled(t *testing.T) {
 // TestExportLegacyDirection runs against a server with the other dir
 // convention (0 ascending, 1 descending): the order still comes out right.
 func TestExportLegacyDirection(t *testing.T) {
-	h := newExportHarness(t, sandbox.Config{LegacyDirection: true, MaxPageSize: 4})
+	h := newExportHarness(t, sandbox.Config{Behaviour: sandbox.Behaviour{Direction: sandbox.DirLegacy}, MaxPageSize: 4})
 	h.srv.Generate(9, 0)
 	var want []int64
 	for _, r := range h.srv.Records() {

@@ -44,6 +44,7 @@ func TestGolden(t *testing.T) {
 		{"export-headers", "input.csv", ReadOptions{}},
 		{"results-fed-back", "input.csv", ReadOptions{}},
 		{"formulas", "input.csv", ReadOptions{}},
+		{"identity", "input.csv", ReadOptions{}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -262,3 +262,18 @@ func TestDateFormatted(t *testing.T) {
 		})
 	}
 }
+
+// FuzzFoldKey checks that the repeat check's allocation-free fold gives
+// the identity's name key, after whatever the buffer held.
+func FuzzFoldKey(f *testing.F) {
+	for _, s := range []string{"Ann Lee", " ann\t LEE ", "Zoë Ashford", "zoe\u0308\u00a0ashford", "Ab\vc", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		prefix := []byte("1001\x00\x31\x00")
+		got := string(foldKey(append([]byte(nil), prefix...), name))
+		if want := string(prefix) + mapping.NameKey(name); got != want {
+			t.Errorf("foldKey(%q) = %q, want %q", name, got, want)
+		}
+	})
+}

@@ -34,12 +34,14 @@ type Problem = mapping.Problem
 // Row is one data row: what the sheet said, the contact it maps to, and
 // every problem found.
 type Row struct {
-	Line     int             // spreadsheet row number; the header is row 1
-	Cells    []string        // the input's own cells, as read (results columns stripped)
-	Contact  mapping.Contact // meaningful only when Valid()
-	Problems []Problem       // every problem of the row
-	Prior    Status          // when the input is a results file: its status column ("" otherwise)
-	PriorID  int64           // and its id column
+	Line     int                     // spreadsheet row number; the header is row 1
+	Cells    []string                // the input's own cells, as read (results columns stripped)
+	Contact  mapping.Contact         // meaningful only when Valid()
+	RecordID int64                   // the record the row is, from an Id column (an export fed back); 0 for none
+	Given    [mapping.NumFields]bool // the fields the row gives (a constant or a non-blank cell); an update changes only these
+	Problems []Problem               // every problem of the row
+	Prior    Status                  // when the input is a results file: its status column ("" otherwise)
+	PriorID  int64                   // and its id column
 }
 
 // Valid reports whether the row has no problem.
@@ -283,46 +285,68 @@ func (s *Source) row(rec []string, line int) *Row {
 		r.Problems = append(r.Problems, Problem{Message: fmt.Sprintf("row has %s but the header has %d; check the delimiters and quotes in this row", plural(len(cells), "cell", "cells"), width)})
 	}
 	r.Contact, r.Problems = s.layout.Contact(cells, r.Problems)
+	r.Given = s.layout.Given(cells)
+	if id, msg := s.layout.RecordID(cells); msg != "" {
+		r.Problems = append(r.Problems, Problem{Column: "Id", Message: msg})
+	} else {
+		r.RecordID = id
+	}
 	s.checkRepeat(r)
 	return r
 }
 
-// checkRepeat flags a row with the contract, name and type of an earlier
-// row. It keeps a hash of each row, not the rows.
+// checkRepeat flags a row that is an earlier row again: the same record
+// (Id), or the same identity (contract, type, and coworker or name; see
+// mapping.Identity). It keeps a hash of each row, not the rows.
 func (s *Source) checkRepeat(r *Row) {
 	c := &r.Contact
-	if c.CoworkerContractID == 0 || c.FullName == "" {
+	if r.RecordID == 0 && (c.CoworkerContractID == 0 || c.FullName == "") {
 		return
 	}
 	for _, p := range r.Problems {
-		if p.Column == "ContractContactType" {
+		if p.Column == "ContractContactType" || p.Column == "CoworkerId" || p.Column == "Id" {
 			return
 		}
 	}
 	b := s.keyBuf[:0]
-	b = strconv.AppendInt(b, c.CoworkerContractID, 10)
-	b = append(b, 0, byte('0'+c.ContractContactType), 0)
-	b = foldKey(b, c.FullName)
+	what := "same contract, name and type"
+	switch {
+	case r.RecordID != 0:
+		b = append(b, "id:"...)
+		b = strconv.AppendInt(b, r.RecordID, 10)
+		what = "same Id"
+	case c.CoworkerID != nil:
+		b = strconv.AppendInt(b, c.CoworkerContractID, 10)
+		b = append(b, 0, byte('0'+c.ContractContactType), 1)
+		b = strconv.AppendInt(b, *c.CoworkerID, 10)
+		what = "same contract, coworker and type"
+	default:
+		b = strconv.AppendInt(b, c.CoworkerContractID, 10)
+		b = append(b, 0, byte('0'+c.ContractContactType), 0)
+		b = foldKey(b, c.FullName)
+	}
 	s.keyBuf = b
 	h := maphash.Bytes(s.seed, b)
 	if first, ok := s.seen[h]; ok {
-		r.Problems = append(r.Problems, Problem{Message: fmt.Sprintf("repeats row %d (same contract, name and type)", first)})
+		r.Problems = append(r.Problems, Problem{Message: fmt.Sprintf("repeats row %d (%s)", first, what)})
 		return
 	}
 	s.seen[h] = int32(r.Line)
 }
 
-// foldKey appends name lowered with runs of spaces made one.
+// foldKey appends name's mapping.NameKey; plain ASCII names, the common
+// case, are folded without allocating.
 func foldKey(b []byte, name string) []byte {
+	start := len(b)
 	space := false
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if c >= 0x80 {
-			return append(b, strings.Join(strings.Fields(strings.ToLower(name)), " ")...)
+			return append(b[:start], mapping.NameKey(name)...)
 		}
 		switch {
-		case c == ' ' || c == '\t':
-			space = true
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f':
+			space = len(b) > start
 			continue
 		case c >= 'A' && c <= 'Z':
 			c += 'a' - 'A'

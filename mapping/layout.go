@@ -10,6 +10,7 @@ import (
 // from the header row, then used to turn every row into a Contact.
 type Layout struct {
 	column   [NumFields]int // the cell index holding each field, -1 if none
+	id       int            // the cell index of an Id column (an export fed back), -1 if none
 	constant [NumFields]string
 	hasConst [NumFields]bool
 	notes    []string
@@ -23,7 +24,7 @@ type Layout struct {
 // required field has neither column nor constant. order resolves ambiguous
 // dates; dates after today are refused.
 func NewLayout(header []string, m Mapping, order DateOrder, today time.Time) (*Layout, error) {
-	l := &Layout{order: order, today: today}
+	l := &Layout{order: order, today: today, id: -1}
 	for i := range l.column {
 		l.column[i] = -1
 	}
@@ -69,6 +70,9 @@ func NewLayout(header []string, m Mapping, order DateOrder, today time.Time) (*L
 			return nil, fmt.Errorf("columns %q and %q both give %s; remove one, or map one to another field with --map", header[l.column[fi]], name, FieldName(fi))
 		case ok:
 			l.column[fi] = ci
+		case foldName(name) == "id" && l.id < 0:
+			l.id = ci
+			l.notes = append(l.notes, fmt.Sprintf("column %q: a row with an Id is that record, checked against the space (its changes are applied with --update)", name))
 		case IsReadOnly(name):
 			readOnly = append(readOnly, name)
 		case name == "":
@@ -108,6 +112,31 @@ func NewLayout(header []string, m Mapping, order DateOrder, today time.Time) (*L
 // Notes returns what the header match has to say once: ignored columns,
 // ignored read-only export fields.
 func (l *Layout) Notes() []string { return l.notes }
+
+// RecordID reads a row's Id cell: the record the row is (an export fed
+// back), or 0 when the sheet has no Id column or the cell is blank. msg
+// says what is wrong with a cell that is not a record Id.
+func (l *Layout) RecordID(cells []string) (id int64, msg string) {
+	if l.id < 0 || l.id >= len(cells) {
+		return 0, ""
+	}
+	v := Unquote(strings.TrimSpace(cells[l.id]))
+	if v == "" {
+		return 0, ""
+	}
+	return wholeNumber(v)
+}
+
+// Given reports, for each field (a Field* index), whether the row gives it:
+// a constant, or a non-blank cell in the field's column. A field the row
+// leaves blank is one an update must not change.
+func (l *Layout) Given(cells []string) (given [NumFields]bool) {
+	for fi := range given {
+		c := l.column[fi]
+		given[fi] = l.hasConst[fi] || c >= 0 && c < len(cells) && strings.TrimSpace(Unquote(strings.TrimSpace(cells[c]))) != ""
+	}
+	return given
+}
 
 // Column returns the cell index that holds field fi (a Field* index), or -1.
 func (l *Layout) Column(fi int) int { return l.column[fi] }

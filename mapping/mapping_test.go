@@ -114,9 +114,10 @@ func TestLayoutNotes(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
+		`column "Id": a row with an Id is that record, checked against the space (its changes are applied with --update)`,
 		`ignoring columns that are not ContractContact fields: "Colour", column 6 (no header)`,
 		`ignoring columns replaced by the mapping: "Name"`,
-		`ignoring read-only fields of an export: Id, CreatedOn`,
+		`ignoring read-only fields of an export: CreatedOn`,
 	}
 	if strings.Join(l.Notes(), "\n") != strings.Join(want, "\n") {
 		t.Errorf("notes:\n%s\nwant:\n%s", strings.Join(l.Notes(), "\n"), strings.Join(want, "\n"))
@@ -124,6 +125,19 @@ func TestLayoutNotes(t *testing.T) {
 	c, problems := l.Contact([]string{"Ada", "ignored", "9", "x", "y", ""}, nil)
 	if len(problems) != 0 || c.FullName != "Ada" || c.CoworkerContractID != 1001 || c.ContractContactType != TypeDirector {
 		t.Errorf("contact %+v, problems %v", c, problems)
+	}
+	for _, tc := range []struct {
+		cell string
+		id   int64
+		msg  string
+	}{{"9", 9, ""}, {" 87654321 ", 87654321, ""}, {"", 0, ""}, {"x", 0, `"x" is not a whole number`}, {"-3", 0, `"-3" is not a positive whole number`}} {
+		id, msg := l.RecordID([]string{"Ada", "", tc.cell, "", "", ""})
+		if given := l.Given([]string{"Ada", "x", tc.cell, "", "", ""}); !given[FieldFullName] || !given[FieldCoworkerContractID] || given[FieldEmail] || given[FieldContractContactType] {
+			t.Errorf("Given: %v; want FullName (a column) and CoworkerContractId (a constant) only", given)
+		}
+		if id != tc.id || msg != tc.msg {
+			t.Errorf("RecordID(%q) = %d, %q; want %d, %q", tc.cell, id, msg, tc.id, tc.msg)
+		}
 	}
 }
 
