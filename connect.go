@@ -256,6 +256,9 @@ func (a *app) startSandbox(ctx context.Context) (url, token string, stop func(),
 		return "", "", nil, usageErrorf("--sandbox: cannot create %s: %v", a.cacheDir, unwrapPath(err))
 	}
 	srv, err := sandbox.New(sandbox.Config{DataFile: filepath.Join(a.cacheDir, "sandbox.json")})
+	if errors.Is(err, sandbox.ErrDataInUse) {
+		return "", "", nil, usageErrorf("--sandbox: %v", err) // removing the file would lose the other run's records
+	}
 	if err != nil {
 		return "", "", nil, usageErrorf("--sandbox: %v (remove the file to start afresh)", err)
 	}

@@ -174,7 +174,8 @@ type Server struct {
 	dice       *mrand.Rand
 	injections []Injection
 
-	saver *saver // nil without DataFile
+	saver  *saver // nil without DataFile
+	unlock func() // releases the DataFile; nil without one
 
 	heldMu    sync.Mutex
 	held      sync.WaitGroup // creates held by Behaviour.StoreDelay
@@ -186,9 +187,10 @@ type Server struct {
 }
 
 // New returns a sandbox seeded with DefaultContracts and DefaultCoworkers,
-// or with what Config.DataFile holds when it exists. It returns an error
-// when the data file cannot be read, its directory does not exist, or a
-// fault fraction is out of range.
+// or with what Config.DataFile holds when it exists; it holds the data
+// file, exclusively, until Close. It returns an error when the data file
+// cannot be read, its directory does not exist, another run holds it (an
+// error that Is ErrDataInUse), or a setting is out of range.
 func New(cfg Config) (*Server, error) {
 	for name, f := range map[string]float64{
 		"server error": cfg.Faults.ServerErrors, "drop": cfg.Faults.DropAfterCreate, "stall": cfg.Faults.Stalls,
@@ -253,10 +255,15 @@ func New(cfg Config) (*Server, error) {
 		if info, err := os.Stat(filepath.Dir(cfg.DataFile)); err != nil || !info.IsDir() {
 			return nil, fmt.Errorf("sandbox: data file %s: its directory does not exist", cfg.DataFile)
 		}
-		var err error
-		if loaded, err = s.load(cfg.DataFile); err != nil {
+		unlock, err := lockData(cfg.DataFile)
+		if err != nil {
 			return nil, err
 		}
+		if loaded, err = s.load(cfg.DataFile); err != nil {
+			unlock()
+			return nil, err
+		}
+		s.unlock = unlock
 	}
 	if !loaded {
 		for _, c := range DefaultContracts() {
@@ -277,9 +284,9 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) Token() string { return s.token }
 
 // Close lets creates held by Behaviour.StoreDelay land at once, stops
-// background saving and saves the data file, if any; it returns the error
-// of that save, and the same error when called again. The handler keeps
-// answering after Close.
+// background saving, saves the data file, if any, and releases it to other
+// runs; it returns the error of that save, and the same error when called
+// again. The handler keeps answering after Close, but saves no more.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		s.heldMu.Lock()
@@ -289,6 +296,9 @@ func (s *Server) Close() error {
 		s.held.Wait()
 		if s.saver != nil {
 			s.closeErr = s.saver.close()
+		}
+		if s.unlock != nil {
+			s.unlock()
 		}
 	})
 	return s.closeErr
