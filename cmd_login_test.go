@@ -36,7 +36,9 @@ func TestLogin(t *testing.T) {
 		t.Fatalf("config dir: %v; want 0700", err)
 	}
 	sess, err := store.Load(url)
-	if err != nil || sess == nil || sess.AccessToken == "" || sess.RefreshToken == "" || sess.ClientID != clientTestEmail || sess.Expiry.Before(time.Now()) {
+	// The login has a client_id of its own, never the email, so that
+	// another application signing in with the email leaves it alone.
+	if err != nil || sess == nil || sess.AccessToken == "" || sess.RefreshToken == "" || !isGUID(sess.ClientID) || sess.Email != clientTestEmail || sess.Expiry.Before(time.Now()) {
 		t.Fatalf("saved login = %+v, %v", sess, err)
 	}
 	raw, _ := os.ReadFile(path)
@@ -200,4 +202,18 @@ func closedURL(t *testing.T) string {
 	url := "http://" + ln.Addr().String()
 	ln.Close()
 	return url
+}
+
+// isGUID reports whether s is written as a GUID (8-4-4-4-12 hex digits).
+func isGUID(s string) bool {
+	parts := strings.Split(s, "-")
+	if len(parts) != 5 {
+		return false
+	}
+	for i, p := range parts {
+		if len(p) != []int{8, 4, 4, 4, 12}[i] || strings.Trim(p, "0123456789abcdef") != "" {
+			return false
+		}
+	}
+	return true
 }

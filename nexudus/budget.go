@@ -1,6 +1,7 @@
 package nexudus
 
 import (
+	"contactbulk/safefile"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -56,6 +57,9 @@ func (b *budget) reserve() error {
 	now := b.now()
 	kept := writes[:0]
 	for _, w := range writes {
+		if w.After(now) {
+			w = now // the clock was set back since: New refuses a file far ahead
+		}
 		if now.Sub(w) < budgetWindow {
 			kept = append(kept, w)
 		}
@@ -97,7 +101,10 @@ func (b *budget) lock() (unlock func(), err error) {
 	if b.path == "" {
 		return func() {}, nil
 	}
-	unlock, err = lockFile(b.path + ".lock")
+	if err := os.MkdirAll(filepath.Dir(b.path), 0o700); err != nil {
+		return nil, fmt.Errorf("lock write budget: %w", err)
+	}
+	unlock, err = safefile.Lock(b.path + ".lock")
 	if err != nil {
 		return nil, fmt.Errorf("lock write budget: %w", err)
 	}
@@ -108,7 +115,12 @@ func (b *budget) load() ([]time.Time, error) {
 	if b.path == "" {
 		return b.writes, nil
 	}
-	raw, err := os.ReadFile(b.path)
+	return loadBudget(b.path)
+}
+
+// loadBudget reads the write times in the budget file at path.
+func loadBudget(path string) ([]time.Time, error) {
+	raw, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
