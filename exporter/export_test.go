@@ -350,3 +350,64 @@ func TestRunOrderedChurn(t *testing.T) {
 		})
 	}
 }
+
+// TestRunChurnBehaviours deletes and adds records while the export pages
+// against servers with every dir convention and a capped page whose
+// paging fields come from the size served or asked: the file holds no Id
+// twice and every record that existed throughout, in the order the server
+// gives.
+func TestRunChurnBehaviours(t *testing.T) {
+	for _, dir := range []sandbox.Direction{sandbox.DirEndpoint, sandbox.DirLegacy, sandbox.DirIgnoredAsc, sandbox.DirIgnoredDesc} {
+		for _, fields := range []sandbox.PagingFields{sandbox.PagingServed, sandbox.PagingAsked, sandbox.PagingZero} {
+			t.Run(dir.String()+"/"+fields.String(), func(t *testing.T) {
+				t.Parallel()
+				srv, api := start(t, sandbox.Config{MaxPageSize: 7, Behaviour: sandbox.Behaviour{Direction: dir, PagingFields: fields}})
+				srv.Generate(60, 0)
+				var ids []int64
+				for _, r := range srv.Records() {
+					ids = append(ids, r.ID)
+				}
+				deleted := map[int64]bool{}
+				hook := &hookAPI{API: api, before: func(n int) {
+					if n >= 5 && n <= 9 { // between pages of the first pass
+						id := ids[n*2]
+						if dir == sandbox.DirIgnoredDesc {
+							id = ids[len(ids)-1-n*2] // behind the offset when paging down
+						}
+						srv.Delete(id)
+						deleted[id] = true
+						srv.Insert(sandbox.Record{CoworkerContractID: 1001, FullName: "New"})
+					}
+				}}
+				var out bytes.Buffer
+				sum, err := Run(context.Background(), hook, &out, Options{PageSize: 1000, Window: 2})
+				if err != nil && !errors.Is(err, ErrInconsistent) {
+					t.Fatal(err)
+				}
+				got := idsOf(t, readCSV(t, out.Bytes()))
+				seen := map[int64]bool{}
+				for _, id := range got {
+					if seen[id] {
+						t.Errorf("Id %d written twice", id)
+					}
+					seen[id] = true
+				}
+				if err == nil {
+					for _, id := range ids {
+						if !deleted[id] && !seen[id] {
+							t.Errorf("Id %d existed throughout but is missing", id)
+						}
+					}
+					if sum.Passes < 2 {
+						t.Errorf("records were deleted behind the offset, yet one pass sufficed: %+v", sum)
+					}
+				}
+				wantDesc := dir == sandbox.DirIgnoredDesc
+				firstPass := got[:len(got)-sum.Repaired]
+				if sorted := slices.IsSorted(firstPass); wantDesc == sorted && len(firstPass) > 1 {
+					t.Errorf("first pass not in the server's order (descending %v): %v", wantDesc, firstPass)
+				}
+			})
+		}
+	}
+}
