@@ -69,7 +69,7 @@ func TestExportBehaviours(t *testing.T) {
 		{name: "batch read 400", records: 12, cfg: behave(sandbox.Behaviour{Batch: sandbox.BatchBadRequest}), args: []string{"--full", "--page-size", "5"}},
 		{
 			name: "batch summaries, dir ignored, capped", records: 20,
-			cfg:  capped(6, sandbox.Behaviour{Batch: sandbox.BatchSummary, Direction: sandbox.DirIgnoredAsc, PagingFields: sandbox.PagingAsked}), args: []string{"--full"},
+			cfg: capped(6, sandbox.Behaviour{Batch: sandbox.BatchSummary, Direction: sandbox.DirIgnoredAsc, PagingFields: sandbox.PagingAsked}), args: []string{"--full"},
 		},
 		{name: "type as a name", records: 12, cfg: behave(sandbox.Behaviour{TypeNames: true}), args: []string{"--page-size", "5"}},
 		{name: "dates local with Z", records: 12, cfg: behave(sandbox.Behaviour{Dates: sandbox.DatesLocalZ})},
