@@ -608,10 +608,16 @@ func (a *app) writeExportSummary(w io.Writer, sum exportSummary, asJSON bool) er
 		line += fmt.Sprintf(", %d passes, %d found again after they moved, written at the end", sum.Passes, sum.Repaired)
 	}
 	line += fmt.Sprintf(") to %s in %s", to, sum.Elapsed.Round(time.Millisecond))
+	if sum.Vanished > 0 {
+		line += fmt.Sprintf("; %s deleted before its full read, left out", count(sum.Vanished, "record"))
+	}
 	if sum.Since != "" {
 		line += "; updated since " + sum.Since
 	} else if sum.StateFile != "" {
 		line += "; first run of " + sum.StateFile + ", so everything"
+	}
+	if sum.Deleted != nil {
+		line += fmt.Sprintf("; %s deleted since the last run, listed in %s", count(*sum.Deleted, "record"), sum.DeletedFile)
 	}
 	_, err := fmt.Fprintln(w, line)
 	return err
