@@ -46,16 +46,21 @@ func (a *app) exportCommand() *cobra.Command {
 	var f exportFlags
 	cmd := &cobra.Command{
 		Use:   "export [flags]",
-		Short: "Write every contract contact to CSV",
-		Long: `export writes the contract contacts of the space to CSV, one row per record,
-every field in the documented order with the API's field names as headers,
-so that the file can be fed back to import. Pages are written as they
-arrive: memory stays flat however many records there are.
+		Short: "Write every contract contact to CSV or XLSX",
+		Long: `export writes the contract contacts of the space to CSV or XLSX, one row per
+record, every field in the documented order with the API's field names as
+headers, so that the file can be fed back to import. Pages are written as
+they arrive: memory stays flat however many records there are.
 
-The file named by --out is written under a temporary name (.NAME.tmp-*)
-beside it, mode 0600, and renamed into place only when complete: a failed
-or interrupted run leaves the previous file as it was. Without --out the
-CSV goes to stdout and the summary to stderr.
+The --out file's extension chooses the format: .xlsx a spreadsheet (every
+text cell stored as text, so zeros and +44 survive and nothing runs as a
+formula; the header row frozen), anything else CSV; --format csv|xlsx
+chooses for stdout. The file is written under a temporary name
+(.NAME.tmp-*) beside it, mode 0600, and renamed into place only when
+complete: a failed or interrupted run leaves the previous file as it was.
+A FIFO, a device or a descriptor (/dev/stdout) is written in place, never
+replaced. Without --out the data goes to stdout and the summary to stderr;
+--json prints the summary on stdout and so needs --out.
 
 Records are listed by Id. A record deleted while the export pages can make
 the next one move back a page; export checks the server's count at the
@@ -63,25 +68,37 @@ end, lists again to fetch what moved, and exits 1 if it still cannot show
 the file complete. No Id is ever written twice. Records found again that
 way are written at the end of the file (the summary counts them).
 
+Export reads the server's ways from its answers: its dir convention (or
+that it ignores dir, when the file comes in the order it gives, unless
+--dir asked for the other: exit 2), the page size it serves (pages end at
+an empty or short page, whatever TotalPages says), and pages it repeats (a
+server that ignores page: exit 2, with the fix). contactbulk doctor shows
+them.
+
 --order-by another field pages in that order, where an edit can move a
 record past the page being read; if anything moved, export lists again
 by Id and appends what it missed, so the file is complete but those rows
 are out of order. Sort the file afterwards if the order matters.
 
-Cells a spreadsheet would run as a formula (starting with = + - @, tab or
-carriage return, except numbers and phone numbers) get a leading ' unless
---raw; import takes it off again.
+CSV cells a spreadsheet would run as a formula (starting with = + - @, tab
+or carriage return, except numbers and phone numbers) get a leading '
+unless --raw; import takes it off again.
 
-Nightly runs: --since-last STATE exports only records updated since the
-last successful run recorded in STATE, and updates STATE only when the
-export is complete. Nexudus may write the space's local time with a Z, so
-the next run looks back --overlap before the last start: the default
-(12h10m) covers spaces as far behind UTC as UTC-12; spaces ahead of UTC need
-no more. Records updated within the margin appear in two consecutive
-files; none is missed. See samples/nightly-export.sh.
+Nightly runs: --since-last STATE exports only records updated (or, with
+no UpdatedOn, created) since the last successful run recorded in STATE,
+and updates STATE only when the export is complete. Nexudus may write the
+space's local time with a Z, so the next run looks back --overlap before
+the last start: the default (12h10m) covers spaces as far behind UTC as
+UTC-12; spaces ahead of UTC need no more. Records updated within the
+margin appear in two consecutive files; none is missed. Beside the file it
+writes NAME.deleted.csv (the Ids the last run listed that are gone) and
+NAME.manifest.json (count, SHA-256, filters, times, the state used). A
+state from the future (a clock that ran ahead) is refused. See
+samples/nightly-export.sh.
 
 Exit codes: 0 done; 1 failed mid-way or could not be made consistent (the
-previous file is kept); 2 bad flag, file or credentials; 130 interrupted.`,
+previous file is kept); 2 bad flag, file, credentials or role, a server
+that cannot be paged completely, a state from the future; 130 interrupted.`,
 		Example: `  # everything, from the local sandbox
   contactbulk export --sandbox --out contacts.csv
 
@@ -91,7 +108,10 @@ previous file is kept); 2 bad flag, file or credentials; 130 interrupted.`,
   # any documented filter, repeatable
   contactbulk export --filter ContractContact_Coworker_Active=true --filter from_ContractContact_CreatedOn=2025-01-01
 
-  # the addresses and notes too, for Excel
+  # the addresses and notes too, as a spreadsheet
+  contactbulk export --full --out contacts.xlsx
+
+  # CSV for Excel
   contactbulk export --full --bom --out contacts.csv
 
   # nightly: what changed since the last run
@@ -110,11 +130,11 @@ previous file is kept); 2 bad flag, file or credentials; 130 interrupted.`,
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&f.out, "out", "", "write the CSV to this file (default stdout)")
-	fs.BoolVar(&f.bom, "bom", false, "start the file with a UTF-8 byte order mark, for Excel")
+	fs.StringVar(&f.out, "out", "", "write to this file, CSV or .xlsx (default stdout)")
+	fs.BoolVar(&f.bom, "bom", false, "start the CSV with a UTF-8 byte order mark, for Excel")
 	fs.StringVar(&f.columns, "columns", "", "comma-separated fields to write, in this order (default all)")
 	fs.BoolVar(&f.numericEnums, "numeric-enums", false, "write ContractContactType as 0-3 instead of its name")
-	fs.BoolVar(&f.raw, "raw", false, "leave cells that start like a formula as they are")
+	fs.BoolVar(&f.raw, "raw", false, "leave CSV cells that start like a formula as they are")
 	fs.BoolVar(&f.full, "full", false, "read Address, PostCode, CityName, State and Notes too (more requests)")
 	fs.StringArrayVar(&f.filters, "filter", nil, "a documented filter or range filter, NAME=VALUE (repeatable)")
 	fs.Var(&f.contract, "contract", "only this CoworkerContract Id")
@@ -129,7 +149,7 @@ previous file is kept); 2 bad flag, file or credentials; 130 interrupted.`,
 	fs.Var(&f.overlap, "overlap", "with --since-last, how far before the last run's start to look, like 10m or 12h")
 	f.pageSize = 1000
 	fs.Var(&f.pageSize, "page-size", "records asked per page (the server may serve fewer)")
-	fs.BoolVar(&f.json, "json", false, "print the summary as JSON (on stdout with --out, else on stderr)")
+	fs.BoolVar(&f.json, "json", false, "print the summary as JSON on stdout (needs --out)")
 	f.logEvery = durationFlag(5 * time.Second)
 	fs.Var(&f.logEvery, "log-every", "when stderr is not a terminal, a progress line this often, like 5s or 1m")
 	fs.StringVar(&f.format, "format", "", "csv or xlsx (default: the --out file's extension, else csv)")

@@ -461,6 +461,7 @@ func (e *export) checkCount(pg *nexudus.Page) error {
 func (e *export) countAdded(ctx context.Context) (total, added int, err error) {
 	size := max(e.size, 1)
 	if e.conv.HasDesc {
+		var first int64
 		for page := 1; ; page++ {
 			pg, err := e.api.List(ctx, e.byID(page, size, e.conv.Desc))
 			if err != nil {
@@ -468,6 +469,17 @@ func (e *export) countAdded(ctx context.Context) (total, added int, err error) {
 			}
 			if page == 1 {
 				total = pg.TotalItems
+			}
+			if len(pg.Records) > 0 {
+				if page > 1 && pg.Records[0].ID == first {
+					return 0, 0, &ServerError{
+						What: fmt.Sprintf("the server answered page %d with the records of page 1: it ignores the page parameter", page),
+						Fix:  "run contactbulk doctor to see how the server pages, and report it to Nexudus support",
+					}
+				}
+				if page == 1 {
+					first = pg.Records[0].ID
+				}
 			}
 			for _, r := range pg.Records {
 				if e.top && r.ID <= e.maxID {

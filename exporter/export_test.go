@@ -411,3 +411,25 @@ func TestRunChurnBehaviours(t *testing.T) {
 		}
 	}
 }
+
+// TestRunSamePageWhileCounting: a server that answers every page with
+// page 1 gets records added while the export pages, so that the count at
+// the end needs a second page: it is refused rather than counted for ever.
+func TestRunSamePageWhileCounting(t *testing.T) {
+	t.Parallel()
+	srv, api := start(t, sandbox.Config{Behaviour: sandbox.Behaviour{SamePage: true}})
+	srv.Generate(5, 0)
+	hook := &hookAPI{API: api, before: func(n int) {
+		if n == 5 { // after the probe (2), the top and page 1: before the count
+			for range 6 {
+				srv.Insert(sandbox.Record{CoworkerContractID: 1001, FullName: "Late"})
+			}
+		}
+	}}
+	var out bytes.Buffer
+	_, err := Run(context.Background(), hook, &out, Options{})
+	var se *ServerError
+	if !errors.As(err, &se) || !strings.Contains(se.What, "ignores the page parameter") {
+		t.Fatalf("err = %v, want a ServerError about the page parameter", err)
+	}
+}
