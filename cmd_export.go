@@ -319,6 +319,7 @@ type exportRun struct {
 	diff     *exporter.IDDiff
 	idsCount int
 	gone     int
+	notes    []string
 }
 
 // countingWriter counts the bytes written through it.
@@ -397,8 +398,11 @@ func (a *app) runExport(ctx context.Context, f *exportFlags) error {
 				return err
 			}
 		}
-		run.hash = sha256.New()
-		w = io.MultiWriter(run.dest, run.hash, &run.written)
+		w = run.dest
+		if f.sinceLast != "" {
+			run.hash = sha256.New()
+			w = io.MultiWriter(run.dest, run.hash, &run.written)
+		}
 	}
 
 	prog := a.exportProgress(time.Duration(f.logEvery))
@@ -406,6 +410,7 @@ func (a *app) runExport(ctx context.Context, f *exportFlags) error {
 	sum.Summary, err = exporter.Run(ctx, client, w, run.opt)
 	prog.finish()
 	sum.Seconds = sum.Elapsed.Seconds()
+	sum.Notes = append(sum.Notes, run.notes...)
 	if err == nil && f.sinceLast != "" {
 		err = run.finishSideFiles(&sum)
 	}
@@ -501,8 +506,9 @@ func (r *exportRun) openSideFiles() error {
 	return nil
 }
 
+// note keeps a note for stderr, the summary and the manifest.
 func (r *exportRun) note(format string, args ...any) {
-	fmt.Fprintf(r.a.stderr, "contactbulk: export: note: "+format+"\n", args...)
+	r.notes = append(r.notes, fmt.Sprintf(format, args...))
 }
 
 // finishSideFiles completes the Id comparison.
@@ -514,7 +520,9 @@ func (r *exportRun) finishSideFiles(sum *exportSummary) error {
 		}
 		return err
 	}
-	sum.Deleted = &r.gone
+	if r.prevIDs != nil {
+		sum.Deleted = &r.gone
+	}
 	return nil
 }
 
@@ -533,7 +541,7 @@ func (r *exportRun) commitSideFiles(sum *exportSummary) error {
 		SHA256: hex.EncodeToString(r.hash.Sum(nil)), Filters: map[string]string{},
 		UpdatedSince: sum.Since, StartedAt: r.started, FinishedAt: end,
 		State:       manifestState{File: f.sinceLast, LastStart: r.state.LastStart, LastSuccess: r.state.LastSuccess, UpdatedFrom: r.state.UpdatedFrom},
-		DeletedFile: sum.DeletedFile, Deleted: r.gone, Listed: r.idsCount, Notes: sum.Notes, Version: version(),
+		DeletedFile: sum.DeletedFile, Deleted: sum.Deleted, Listed: r.idsCount, Notes: sum.Notes, Version: version(),
 	}
 	for k, v := range r.opt.Filters {
 		m.Filters[k] = strings.Join(v, ",")
@@ -578,7 +586,7 @@ type exportManifest struct {
 	FinishedAt   time.Time         `json:"finished_at"`
 	State        manifestState     `json:"state"`
 	DeletedFile  string            `json:"deleted_file"`
-	Deleted      int               `json:"deleted"`
+	Deleted      *int              `json:"deleted"` // null when there was no earlier Id set to compare with
 	Listed       int               `json:"listed"`
 	Notes        []string          `json:"notes,omitempty"`
 	Version      string            `json:"contactbulk_version"`

@@ -278,7 +278,7 @@ func TestExportSinceLastDeletedAndManifest(t *testing.T) {
 	}
 	hash := sha256.Sum256(data)
 	if m.File != second || m.Records != 2 || m.SHA256 != hex.EncodeToString(hash[:]) || m.Bytes != int64(len(data)) ||
-		m.Deleted != 1 || m.DeletedFile != filepath.Join(dir, "day2.deleted.csv") || m.State.File != state ||
+		m.Deleted == nil || *m.Deleted != 1 || m.DeletedFile != filepath.Join(dir, "day2.deleted.csv") || m.State.File != state ||
 		m.State.LastStart.IsZero() || m.UpdatedSince == "" || !m.FinishedAt.After(m.StartedAt) && !m.FinishedAt.Equal(m.StartedAt) {
 		t.Errorf("manifest %+v", m)
 	}

@@ -904,7 +904,7 @@ func TestNightlyExportUnderCron(t *testing.T) {
 		if err := json.Unmarshal(data, &man); err != nil {
 			t.Fatal(err)
 		}
-		if man.Deleted == 1 {
+		if man.Deleted != nil && *man.Deleted == 1 {
 			got, _ := os.ReadFile(man.File)
 			if ids := exportIDs(t, string(got)); !slices.Contains(ids, fresh) || man.Records != len(ids) {
 				t.Errorf("second file %v, manifest %+v", ids, man)
