@@ -142,9 +142,6 @@ func (d *Dest) Write(p []byte) (int, error) {
 // a descriptor): Abort then cannot take back what was written.
 func (d *Dest) Direct() bool { return d.direct != nil }
 
-// Path returns the path the destination was opened for.
-func (d *Dest) Path() string { return d.path }
-
 // Stat describes what is written to (the temporary file when it is
 // renamed into place at Commit), so that a caller can tell whether it is
 // the same file as its standard output (os.SameFile).

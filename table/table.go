@@ -8,7 +8,12 @@
 // or with Create over a path: a regular file is written under a temporary
 // name and renamed into place by Commit (mode 0600); a FIFO, a character
 // device or a descriptor name (/dev/stdout, /proc/self/fd/1) is written in
-// place and never replaced.
+// place and never replaced. OpenDest gives that path handling alone, for
+// a caller that writes through its own layers (a hash, a counter) to New.
+// Cells are written as given, except that CSV neutralises formula cells
+// with mapping.Quote unless Options.Raw (so a caller feeding back cells it
+// read should mapping.Unquote them first), and XLSX stores every cell as
+// text unless its column is in Options.Numbers.
 //
 //	f, err := table.Create("contacts.xlsx", []string{"Id", "FullName"}, table.Options{Format: table.XLSX})
 //	if err != nil { ... }
