@@ -45,7 +45,10 @@ func TestExportBehaviours(t *testing.T) {
 			args: []string{"--dir", "asc"}, refusal: "always sorts descending, so it cannot list ascending", fix: "leave out --dir",
 		},
 		{name: "capped page, fields from the size served", records: 50, cfg: capped(7, sandbox.Behaviour{}), note: "serves at most 7 records a page"},
-		{name: "capped page, fields from the size asked", records: 50, cfg: capped(7, sandbox.Behaviour{PagingFields: sandbox.PagingAsked})},
+		{
+			name: "capped page, fields from the size asked", records: 50, cfg: capped(7, sandbox.Behaviour{PagingFields: sandbox.PagingAsked}),
+			note: "its CurrentPageSize says 1000 and TotalPages 1: export pages by the 7 records it serves",
+		},
 		{name: "capped page, TotalPages 0", records: 50, cfg: capped(7, sandbox.Behaviour{PagingFields: sandbox.PagingZero})},
 		{name: "TotalPages 0", records: 23, cfg: behave(sandbox.Behaviour{PagingFields: sandbox.PagingZero}), args: []string{"--page-size", "5"}},
 		{

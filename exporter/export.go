@@ -541,6 +541,9 @@ func (e *export) page(ctx context.Context) error {
 		// however the server counts its offsets.
 		if n < size && e.pass == 1 {
 			e.note("the server serves at most %d records a page (asked %d)", n, size)
+			if first.CurrentPageSize != n {
+				e.note("its CurrentPageSize says %d and TotalPages %d: export pages by the %d records it serves", first.CurrentPageSize, first.TotalPages, n)
+			}
 		}
 		size = n
 	}
