@@ -20,24 +20,6 @@ type Convention struct {
 	Reported map[int]int
 }
 
-// Honoured reports whether the server sorts both ways.
-func (c Convention) Honoured() bool { return c.HasAsc && c.HasDesc }
-
-// Describe says in words what the server does with dir.
-func (c Convention) Describe() string {
-	switch c.Name {
-	case "endpoint":
-		return "dir 1 = ascending, -1 = descending (the endpoint page's convention)"
-	case "legacy":
-		return "dir 0 = ascending, 1 = descending (the other Nexudus pages' convention)"
-	case "ignored-asc":
-		return "dir is ignored: always ascending"
-	case "ignored-desc":
-		return "dir is ignored: always descending"
-	}
-	return "fewer than 2 records, so the direction cannot be seen"
-}
-
 // ProbeDirection lists two records by Id with dir 1, then with -1 or 0,
 // and reads the convention from the order the Ids come back in. It
 // returns the API's error when a listing fails.
