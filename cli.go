@@ -165,6 +165,7 @@ without touching the network.`,
 	})
 	root.AddCommand(
 		a.importCommand(),
+		a.undoCommand(),
 		a.exportCommand(),
 		a.sandboxCommand(),
 		a.loginCommand(),

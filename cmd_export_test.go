@@ -447,7 +447,8 @@ func TestExportFormulasAndRoundTrip(t *testing.T) {
 	// Import into an empty space.
 	dst := newExportHarnessNoParallel(t)
 	env := map[string]string{"NEXUDUS_URL": dst.url, "NEXUDUS_TOKEN": "export-test-token"}
-	_, stderr, code := runCLI(context.Background(), t, env, "", "import", "--rate", "1000/s", "--concurrency", "1", "--results", filepath.Join(dir, "results.csv"), out)
+	// Its Ids are the other space's: --ignore-ids finds rows by identity.
+	_, stderr, code := runCLI(context.Background(), t, env, "", "import", "--rate", "1000/s", "--concurrency", "1", "--ignore-ids", "--results", filepath.Join(dir, "results.csv"), out)
 	if code != exitOK {
 		t.Fatalf("import: exit %d\n%s", code, stderr)
 	}

@@ -37,22 +37,22 @@ type budgetFile struct {
 	Writes []time.Time `json:"writes"`
 }
 
-// reserve counts one write now, or returns a *BudgetError when the window
-// already holds limit writes.
-func (b *budget) reserve() error {
+// reserve counts one write now and returns its time, or returns a
+// *BudgetError when the window already holds limit writes.
+func (b *budget) reserve() (time.Time, error) {
 	if b.limit <= 0 {
-		return nil
+		return time.Time{}, nil
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	unlock, err := b.lock()
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	defer unlock()
 	writes, err := b.load()
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	now := b.now()
 	kept := writes[:0]
@@ -66,10 +66,36 @@ func (b *budget) reserve() error {
 	}
 	if len(kept) >= b.limit {
 		// The oldest writes leave the window first.
-		return &BudgetError{Limit: b.limit, ResumeAt: kept[len(kept)-b.limit].Add(budgetWindow)}
+		return time.Time{}, &BudgetError{Limit: b.limit, ResumeAt: kept[len(kept)-b.limit].Add(budgetWindow)}
 	}
 	kept = append(kept, now)
-	return b.store(kept)
+	return now, b.store(kept)
+}
+
+// release takes back the write reserve counted at t, for a call that
+// ended without the server acting on it (unreachable, or throttled
+// throughout).
+func (b *budget) release(t time.Time) error {
+	if b.limit <= 0 || t.IsZero() {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	unlock, err := b.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	writes, err := b.load()
+	if err != nil {
+		return err
+	}
+	for i := len(writes) - 1; i >= 0; i-- {
+		if writes[i].Equal(t) {
+			return b.store(append(writes[:i:i], writes[i+1:]...))
+		}
+	}
+	return nil
 }
 
 // used returns how many writes the current window holds.

@@ -23,7 +23,10 @@ const (
 	roleDelete = "ContractContact-Delete"
 )
 
-// List fetches one page of the listing. It returns an *APIError when the
+// List fetches one page of the listing. Like every call it reads the
+// answer tolerantly: a value of another JSON type than documented (a
+// contact type by name, an Id as text) is converted and noted once
+// through Logf, extra fields are ignored. It returns an *APIError when the
 // server refuses the query, and the errors StopsRun names.
 func (c *Client) List(ctx context.Context, opt ListOptions) (*Page, error) {
 	q := url.Values{}

@@ -141,7 +141,7 @@ func TestUnreachableServer(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tc.cfg
-			cfg.Token, cfg.MinInterval, cfg.DailyWrites = testToken, -1, -1
+			cfg.Token, cfg.MinInterval, cfg.DailyWrites = testToken, -1, 10
 			cfg.Rate, cfg.WriteRate = nexudus.Rate{N: 1000000, Per: time.Second}, nexudus.Rate{N: 1000000, Per: time.Second}
 			cfg.BackoffBase, cfg.BackoffMax = time.Millisecond, 2*time.Millisecond
 			c := newClient(t, cfg)
@@ -152,6 +152,9 @@ func TestUnreachableServer(t *testing.T) {
 			}
 			if _, err := c.List(context.Background(), nexudus.ListOptions{}); !errors.Is(err, nexudus.ErrUnreachable) {
 				t.Fatalf("List: %v; want ErrUnreachable", err)
+			}
+			if used, err := c.WritesUsed(); used != 0 || err != nil {
+				t.Errorf("the daily budget counts %d writes (%v), want 0: nothing was sent", used, err)
 			}
 			if took := time.Since(start); took > 20*time.Second {
 				t.Errorf("gave up after %s", took)

@@ -135,7 +135,10 @@ func (p *pacer) take(write bool) (at time.Time, burst bool) {
 	if p.file == "" || p.fileError {
 		return p.takeFrom(&p.mem, write)
 	}
-	err := p.update(func(t *paceTimes) { at, burst = p.takeFrom(t, write) })
+	err := p.update(func(t *paceTimes) bool {
+		at, burst = p.takeFrom(t, write)
+		return at.IsZero()
+	})
 	if err != nil {
 		// A state file that fails mid-run must not fail requests: pace
 		// this process alone from here on.
@@ -245,8 +248,8 @@ type paceFile struct {
 }
 
 // update runs fn on the send times in the state file under its lock, and
-// saves what fn leaves.
-func (p *pacer) update(fn func(*paceTimes)) error {
+// saves what fn leaves when it reports a change.
+func (p *pacer) update(fn func(*paceTimes) bool) error {
 	unlock, err := safefile.Lock(p.file + ".lock")
 	if err != nil {
 		return err
@@ -266,7 +269,9 @@ func (p *pacer) update(fn func(*paceTimes)) error {
 			}
 		}
 	}
-	fn(&t)
+	if !fn(&t) {
+		return nil
+	}
 	return savePace(p.file, t)
 }
 

@@ -356,3 +356,35 @@ func TestPacerHonoursContext(t *testing.T) {
 		t.Fatalf("wait after cancel = %v, want context.Canceled", err)
 	}
 }
+
+// TestPaceFileSharedAtOnce: two processes (two pacers on one pace file)
+// sending at once keep the limits together.
+func TestPaceFileSharedAtOnce(t *testing.T) {
+	t.Parallel()
+	clock := &fakeClock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
+	file := filepath.Join(t.TempDir(), "pace.json")
+	cfg := Config{PaceFile: file, PerHour: 1000, DailyWrites: -1, Now: clock.now, Sleep: clock.sleep}
+	var wg sync.WaitGroup
+	for range 2 {
+		c, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			for i := range 150 {
+				if _, err := c.pacer.wait(context.Background(), i%2 == 0); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	sent, err := loadPace(file)
+	if err != nil || len(sent.all) != 300 || len(sent.writes) != 150 {
+		t.Fatalf("the pace file holds %d sends and %d writes (%v), want 300 and 150", len(sent.all), len(sent.writes), err)
+	}
+	// Stored to the millisecond, rounded up: the gaps hold to within it.
+	checkLimits(t, sent.all, 103*time.Millisecond, 120, time.Minute)
+	checkLimits(t, sent.writes, 0, 60, time.Minute)
+}

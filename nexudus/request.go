@@ -36,8 +36,7 @@ type request struct {
 // retry, refresh the login once. It returns the body of a 2xx answer.
 func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 	st := attempt{kind: r.kind}
-	var throttledSince, unreachableSince time.Time
-	reserved := false
+	var throttledSince, unreachableSince, reserved time.Time
 	for {
 		// The token first: a refresh is a request of its own, and paced
 		// as one. Nothing slow then comes between pacing and sending.
@@ -52,12 +51,14 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if r.kind == kindWrite && !reserved {
+		if r.kind == kindWrite && reserved.IsZero() {
 			// Counted once per call, just before the first send.
-			if err := c.budget.reserve(); err != nil {
+			if reserved, err = c.budget.reserve(); err != nil {
 				return nil, err
 			}
-			reserved = true
+			if reserved.IsZero() {
+				reserved = time.Unix(0, 0) // no budget: nothing to count
+			}
 		}
 		res := c.send(ctx, r, token)
 
@@ -132,9 +133,11 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 			}
 			return nil, cause
 		case actUnreachable:
+			c.unreserve(r, reserved)
 			return nil, fmt.Errorf("%w: gave up after %d retries in %s: %v", ErrUnreachable, st.retries,
 				a.unreachable.Round(time.Second), res.err)
 		case actThrottled:
+			c.unreserve(r, reserved)
 			return nil, c.throttledError(a, res)
 		default: // actStop
 			switch {
@@ -147,6 +150,19 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 			}
 			return nil, newAPIError(res.status, res.body)
 		}
+	}
+}
+
+// unreserve gives back the budget a write call reserved at, when the call
+// ends without the server having acted on it: every attempt was unsent,
+// throttled or refused for credentials (a write the server may have acted
+// on ends the call at once, as ambiguous).
+func (c *Client) unreserve(r *request, at time.Time) {
+	if r.kind != kindWrite || at.IsZero() {
+		return
+	}
+	if err := c.budget.release(at); err != nil {
+		c.cfg.Logf("the write budget keeps a write that was not sent: %v", err)
 	}
 }
 

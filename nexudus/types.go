@@ -12,8 +12,8 @@ import (
 // and Get fill them. Nullable fields are pointers. UpdatedOn and CreatedOn
 // are kept as the server wrote them (with Z, without a zone, with an
 // offset or a 7-digit fraction; UpdatedOn may be empty on a new record):
-// read them with ParseTime. A record is read tolerantly (see Client's
-// List): a contact type by name, an Id as text, extra fields.
+// read them with ParseTime. Records are read tolerantly: a contact type
+// by name, an Id as text, extra fields (see Client.List).
 type Record struct {
 	CoworkerContractID                 int64               `json:"CoworkerContractId"`
 	CoworkerContractQuantity           *int64              `json:"CoworkerContractQuantity"`
