@@ -680,15 +680,21 @@ func (p *exportProgress) update(pr exporter.Progress) {
 				progressbar.OptionClearOnFinish(),
 			)
 		}
-		if pr.Total > pr.Records {
+		// The bar follows the listing: with --since-last it lists every
+		// record and writes only those that changed.
+		done := max(pr.Records, pr.Listed)
+		if pr.Total > done {
 			p.bar.ChangeMax(pr.Total)
 		}
-		p.bar.Set(pr.Records)
+		p.bar.Set(done)
 		return
 	}
 	if now := time.Now(); p.last.IsZero() || now.Sub(p.last) >= p.every {
 		p.last = now
 		line := fmt.Sprintf("contactbulk: export: %d of %s, %s", pr.Records, count(pr.Total, "record"), count(pr.Pages, "page"))
+		if pr.Listed > pr.Records {
+			line = fmt.Sprintf("contactbulk: export: %d of %s listed, %d written, %s", pr.Listed, count(pr.Total, "record"), pr.Records, count(pr.Pages, "page"))
+		}
 		if pr.Pass > 1 {
 			line += fmt.Sprintf(" (pass %d, fetching what moved)", pr.Pass)
 		}

@@ -64,6 +64,7 @@ type Progress struct {
 	Total   int // the server's latest TotalItems
 	Pages   int // pages fetched so far
 	Pass    int // 1 for the first pass, more for verification passes
+	Listed  int // distinct records listed so far: more than Records with Since
 }
 
 // Summary is what an export did.
@@ -847,7 +848,7 @@ func (e *export) write(ctx context.Context, pg *page) error {
 		return err
 	}
 	if e.opt.Progress != nil {
-		e.opt.Progress(Progress{Records: e.sum.Records, Total: pg.TotalItems, Pages: e.sum.Pages, Pass: e.pass})
+		e.opt.Progress(Progress{Records: e.sum.Records, Total: pg.TotalItems, Pages: e.sum.Pages, Pass: e.pass, Listed: e.sum.Listed})
 	}
 	return nil
 }

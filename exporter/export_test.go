@@ -270,7 +270,7 @@ func TestRunProgress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Progress{{10, 25, 1, 1}, {20, 25, 2, 1}, {25, 25, 3, 1}}
+	want := []Progress{{10, 25, 1, 1, 10}, {20, 25, 2, 1, 20}, {25, 25, 3, 1, 25}}
 	if !slices.Equal(seen, want) {
 		t.Errorf("progress %v, want %v", seen, want)
 	}
