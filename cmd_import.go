@@ -142,8 +142,8 @@ func (f *importFlags) readOptions() (importer.ReadOptions, error) {
 }
 
 func (a *app) runImport(ctx context.Context, file string, f *importFlags) error {
-	if f.concurrency < 1 {
-		return usageErrorf("--concurrency %d: must be at least 1", f.concurrency)
+	if err := checkConcurrency(f.concurrency); err != nil {
+		return err
 	}
 	if f.dryRun && (f.plan || f.update || f.repair) {
 		return usageErrorf("--dry-run reads no network: it cannot be combined with --plan, --update or --repair (--plan reads the space and writes nothing)")

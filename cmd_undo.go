@@ -66,8 +66,8 @@ interrupted.`,
 }
 
 func (a *app) runUndo(ctx context.Context, results string, f *undoFlags) error {
-	if f.concurrency < 1 {
-		return usageErrorf("--concurrency %d: must be at least 1", f.concurrency)
+	if err := checkConcurrency(f.concurrency); err != nil {
+		return err
 	}
 	interactive := a.isTerminal(a.stdin)
 	if !f.yes && !interactive {

@@ -197,3 +197,84 @@ func TestRunVerifiesTheFinish(t *testing.T) {
 		})
 	}
 }
+
+// TestRunAcrossServerBehaviours imports the same sheet (with fields the
+// listings leave out, on small pages) through each listing, answer and
+// access behaviour the docs allow, then runs it again and edits a row:
+// every behaviour ends with one record per row and the edit found, or with
+// the run refused, nothing written and every row pending.
+func TestRunAcrossServerBehaviours(t *testing.T) {
+	t.Parallel()
+	readOnly := []string{"ContractContact-List", "ContractContact-Read"}
+	tests := []struct {
+		name  string
+		b     sandbox.Behaviour
+		stops string // the error of a run that must stop, "" when it completes
+	}{
+		{name: "dir as 0/1", b: sandbox.Behaviour{Direction: sandbox.DirLegacy}},
+		{name: "dir ignored, descending", b: sandbox.Behaviour{Direction: sandbox.DirIgnoredDesc}},
+		{name: "paging fields from the asked size", b: sandbox.Behaviour{PagingFields: sandbox.PagingAsked}},
+		{name: "paging fields zero", b: sandbox.Behaviour{PagingFields: sandbox.PagingZero}},
+		{name: "page ignored", b: sandbox.Behaviour{SamePage: true}, stops: "does not page"},
+		{name: "dates local with Z", b: sandbox.Behaviour{Dates: sandbox.DatesLocalZ}},
+		{name: "dates with fractions", b: sandbox.Behaviour{Dates: sandbox.DatesFraction}},
+		{name: "type as a name", b: sandbox.Behaviour{TypeNames: true}},
+		{name: "UpdatedOn null", b: sandbox.Behaviour{NullUpdatedOn: true}},
+		{name: "Id as a string", b: sandbox.Behaviour{CreateIDs: sandbox.IDString}},
+		{name: "Id bare", b: sandbox.Behaviour{CreateIDs: sandbox.IDBare}},
+		{name: "batch read summary", b: sandbox.Behaviour{Batch: sandbox.BatchSummary}},
+		{name: "batch read partial", b: sandbox.Behaviour{Batch: sandbox.BatchPartial}},
+		{name: "batch read 404", b: sandbox.Behaviour{Batch: sandbox.BatchNotFound}},
+		{name: "batch read 400", b: sandbox.Behaviour{Batch: sandbox.BatchBadRequest}},
+		{name: "503 with Retry-After", b: sandbox.Behaviour{Unavailable: 0.2}},
+		{name: "role missing", b: sandbox.Behaviour{Roles: readOnly}, stops: "ContractContact-Create"},
+		{name: "write quota spent elsewhere", b: sandbox.Behaviour{QuotaSpent: time.Hour}, stops: "still throttled"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, sandbox.Config{Behaviour: tc.b, MaxPageSize: 4})
+			cfg := testClientConfig(e.ts.URL, e.srv.Token(), 0, e.dir)
+			cfg.MaxThrottled = 300 * time.Millisecond
+			client := newTestClient(t, cfg)
+			ps := people(12)
+			for i := range ps {
+				ps[i].address = fmt.Sprintf("%d Canal Street", i+1)
+			}
+			e.srv.Generate(9, 1001) // others' records, so that reading takes pages
+			path := writeInput(t, e.dir, "contacts.csv", ps)
+			results := filepath.Join(e.dir, "contacts.results.csv")
+			sum, err := Run(context.Background(), openInput(t, path), client, testOptions(results))
+			if tc.stops != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.stops) {
+					t.Fatalf("got %v, want the run stopped saying %q", err, tc.stops)
+				}
+				if sum.Pending != 12 || sum.Failed != 0 || e.srv.Count() != 9 {
+					t.Errorf("%+v, %d records: want every row pending, nothing written", countsOf(sum), e.srv.Count())
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.Created != 12 || sum.Unfinished() != 0 {
+				t.Fatalf("%+v, %v: want 12 created", countsOf(sum), sum.Verified)
+			}
+			ps[5].address = "6 Canal Street, Flat 2"
+			path = writeInput(t, e.dir, "contacts.csv", ps)
+			sum, err = Run(context.Background(), openInput(t, path), client, testOptions(results))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := countsOf(sum), (counts{Rows: 12, Differs: 1, Skipped: 11}); got != want {
+				t.Errorf("edited sheet again: %+v, want 1 differs (the address), 11 already done", got)
+			}
+			if rows := readResults(t, results); !strings.Contains(rows[5].msg, "Address") {
+				t.Errorf("row 7: %s %q, want the address named", rows[5].status, rows[5].msg)
+			}
+			if n := e.srv.Count(); n != 21 {
+				t.Errorf("%d records, want 21", n)
+			}
+		})
+	}
+}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"contactbulk/safefile"
 )
 
 // ErrJournalMismatch marks a journal written for another input or another
@@ -76,7 +78,7 @@ type inFlight struct {
 type journal struct {
 	mu      sync.Mutex
 	f       *os.File
-	unlock  func() // releases the lock taken by lockJournal
+	unlock  func() // releases the lock taken by openJournal
 	path    string
 	input   string              // the input named in the header
 	target  string              // where its rows were created ("" unknown)
@@ -121,10 +123,14 @@ func openJournal(path, input, target string) (*journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open journal: %w", err)
 	}
-	unlock, err := lockJournal(f)
+	unlock, err := safefile.TryLock(f)
+	if errors.Is(err, safefile.ErrLocked) {
+		f.Close()
+		return nil, fmt.Errorf("another import is running with the journal %s (the same results file); wait for it to finish, or choose another --results path", path)
+	}
 	if err != nil {
 		f.Close()
-		return nil, err
+		return nil, fmt.Errorf("lock journal: %w", err)
 	}
 	j.f, j.unlock = f, unlock
 	if st, err := f.Stat(); err == nil {

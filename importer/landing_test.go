@@ -163,32 +163,6 @@ func TestRunRefusesConcurrentImport(t *testing.T) {
 	checkExactlyOnce(t, e.srv, ps, results)
 }
 
-// TestCreateLockFile checks the lock used where flock is not available.
-func TestCreateLockFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "r.csv.journal.lock")
-	unlock, err := createLockFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b, err := os.ReadFile(path); err != nil || strings.TrimSpace(string(b)) != strconv.Itoa(os.Getpid()) {
-		t.Errorf("lock file holds %q (%v), want this process's id", b, err)
-	}
-	_, err = createLockFile(path)
-	want := "another import is running (pid " + strconv.Itoa(os.Getpid()) + ") with the same results file; if not, remove " + path
-	if err == nil || err.Error() != want {
-		t.Errorf("second lock: %v, want %q", err, want)
-	}
-	unlock()
-	unlock, err = createLockFile(path)
-	if err != nil {
-		t.Fatalf("lock after unlock: %v", err)
-	}
-	unlock()
-	if _, err := createLockFile(filepath.Join(path, "no", "folder")); err == nil || !strings.HasPrefix(err.Error(), "lock journal: ") {
-		t.Errorf("lock in a missing folder: %v", err)
-	}
-}
-
 func newTestClient(t *testing.T, cfg nexudus.Config) *nexudus.Client {
 	t.Helper()
 	c, err := nexudus.New(cfg)

@@ -144,10 +144,10 @@ func (r *runner) decide(it *item, sp *space) error {
 		default:
 			// Not found yet, and the server may still store it: settle it
 			// with the run's own unknown outcomes, before any re-send.
+			it.status, it.msg = Pending, "an earlier run's create of this row had an unknown outcome; the import looks for it again before sending anything"
 			if !r.opt.Plan {
-				r.addUnknown(unknownWrite{it: it, create: true, sent: w.Since})
+				r.addUnknown(unknownWrite{it: it, create: true, sent: w.Since, cause: "an earlier run was stopped while creating it"})
 			}
-			it.status, it.msg = Pending, "an earlier run's create of this row had an unknown outcome; checking"
 		}
 		if it.status == "" && r.opt.Plan {
 			it.status = New

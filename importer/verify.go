@@ -112,13 +112,15 @@ func (r *runner) verify(ctx context.Context) error {
 	return nil
 }
 
-// madeHere reports whether this import made record id: newer than the
-// space as first read, or journaled as created.
-func (r *runner) madeHere(id int64) bool {
+// madeHere reports whether this import made record id for row it:
+// journaled as created, or, for a row this run created, newer than the
+// space as first read (a create whose answer was lost and that landed
+// only after it was sent again).
+func (r *runner) madeHere(it *item, id int64) bool {
 	if _, ours := r.j.createdBy(id); ours {
 		return true
 	}
-	return id > r.base.maxID
+	return it.status == Created && !it.already && id > r.base.maxID
 }
 
 // duplicates reports the extra records of row it and, with --repair,
@@ -128,7 +130,7 @@ func (r *runner) duplicates(ctx context.Context, v *Verification, it *item, extr
 	slices.Sort(all)
 	var made []int64
 	for _, id := range all {
-		if r.madeHere(id) {
+		if r.madeHere(it, id) {
 			made = append(made, id)
 		}
 	}
@@ -220,7 +222,7 @@ func deleteJournaled(ctx context.Context, api API, j *journal, abandon context.C
 			stop(err, reason)
 			return false, "", nil
 		}
-		if nexudus.IsUnauthorized(err) {
+		if nexudus.StopsRun(err) {
 			return false, "", err
 		}
 		if ctx.Err() != nil {

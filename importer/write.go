@@ -132,7 +132,10 @@ func (r *runner) create(stop context.Context, it *item) error {
 }
 
 // refused sets the outcome of a write the server refused or that was never
-// sent, and returns the error that must end the run, if any.
+// sent, and returns the error that must end the run, if any. What would
+// refuse every row alike (the budget spent, a lasting throttle, refused
+// credentials or role, an unreachable server) leaves the row pending,
+// never failed.
 func (r *runner) refused(ctx context.Context, it *item, err error) error {
 	if reason, ok := stopReason(err); ok {
 		r.stop(err, reason)
@@ -140,7 +143,8 @@ func (r *runner) refused(ctx context.Context, it *item, err error) error {
 		return nil
 	}
 	switch {
-	case nexudus.IsUnauthorized(err):
+	case nexudus.StopsRun(err):
+		r.stop(err, errText(err))
 		it.status, it.msg = Pending, "not sent: "+errText(err)
 		return err
 	case ctx.Err() != nil:
@@ -153,12 +157,19 @@ func (r *runner) refused(ctx context.Context, it *item, err error) error {
 	return nil
 }
 
-// stopReason reports whether err stops the run's writing while leaving
-// rows pending, and says why.
+// stopReason reports whether err stops the run's writing for a while (the
+// daily budget spent, the server throttling for long), leaving the rows
+// pending for a later run, and says why.
 func stopReason(err error) (string, bool) {
-	var be *nexudus.BudgetError
-	if errors.As(err, &be) {
+	var (
+		be *nexudus.BudgetError
+		te *nexudus.ThrottledError
+	)
+	switch {
+	case errors.As(err, &be):
 		return be.Error(), true
+	case errors.As(err, &te):
+		return te.Error(), true
 	}
 	return "", false
 }
