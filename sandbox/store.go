@@ -209,3 +209,27 @@ func nullIsNil(m json.RawMessage) json.RawMessage {
 	}
 	return m
 }
+
+// lockData takes an exclusive lock on the data file at path for this
+// Server, on path+".lock" (the data file itself is replaced by every
+// save), released by the system if the process dies. It returns an error
+// that Is ErrDataInUse when another process holds it.
+func lockData(path string) (unlock func(), err error) {
+	f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: lock data file: %w", err)
+	}
+	release, err := safefile.TryLock(f)
+	if errors.Is(err, safefile.ErrLocked) {
+		f.Close()
+		return nil, &dataInUseError{path: path}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("sandbox: lock data file %s: %w", path, err)
+	}
+	return func() {
+		release()
+		f.Close()
+	}, nil
+}
