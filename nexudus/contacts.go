@@ -29,25 +29,7 @@ const (
 // through Logf, extra fields are ignored. It returns an *APIError when the
 // server refuses the query, and the errors StopsRun names.
 func (c *Client) List(ctx context.Context, opt ListOptions) (*Page, error) {
-	q := url.Values{}
-	for k, vs := range opt.Filters {
-		for _, v := range vs {
-			q.Add(k, v)
-		}
-	}
-	if opt.Page > 0 {
-		q.Set("page", strconv.Itoa(opt.Page))
-	}
-	if opt.Size > 0 {
-		q.Set("size", strconv.Itoa(opt.Size))
-	}
-	if opt.OrderBy != "" {
-		q.Set("orderBy", opt.OrderBy)
-	}
-	if opt.Dir != nil {
-		q.Set("dir", strconv.Itoa(*opt.Dir))
-	}
-	body, err := c.do(ctx, &request{method: http.MethodGet, path: contactsPath, query: q, auth: true, role: roleList})
+	body, err := c.do(ctx, &request{method: http.MethodGet, path: contactsPath, query: opt.query(), auth: true, role: roleList})
 	if err != nil {
 		return nil, fmt.Errorf("list contacts: %w", err)
 	}

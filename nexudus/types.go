@@ -3,6 +3,7 @@ package nexudus
 import (
 	"encoding/json"
 	"net/url"
+	"strconv"
 
 	"contactbulk/mapping"
 )
@@ -80,4 +81,27 @@ type ListOptions struct {
 	// name, e.g. "ContractContact_CoworkerContract" or
 	// "from_ContractContact_UpdatedOn" (YYYY-MM-DDTHH:mm).
 	Filters url.Values
+}
+
+// query is the listing request's query string.
+func (opt ListOptions) query() url.Values {
+	q := url.Values{}
+	for k, vs := range opt.Filters {
+		for _, v := range vs {
+			q.Add(k, v)
+		}
+	}
+	if opt.Page > 0 {
+		q.Set("page", strconv.Itoa(opt.Page))
+	}
+	if opt.Size > 0 {
+		q.Set("size", strconv.Itoa(opt.Size))
+	}
+	if opt.OrderBy != "" {
+		q.Set("orderBy", opt.OrderBy)
+	}
+	if opt.Dir != nil {
+		q.Set("dir", strconv.Itoa(*opt.Dir))
+	}
+	return q
 }
