@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -63,6 +62,8 @@ type Source struct {
 	lastEnd int       // the file line the previous record ended on (CSV)
 	sheet   *xlsxRows // the .xlsx reader, nil for CSV
 	xlsx    bool
+	pre     batch // data rows read while looking for the header
+	dateCol int   // the record index of the date column, -1 for none
 	seed    maphash.Seed
 	seen    map[uint64]int32 // duplicate key -> first row
 	keyBuf  []byte
@@ -86,8 +87,13 @@ const batchSize = 256
 func (s *Source) readAhead() {
 	defer close(s.done)
 	defer close(s.batches)
+	first := true
 	for {
 		b := batch{recs: make([][]string, 0, batchSize), lines: make([]int, 0, batchSize)}
+		if first {
+			b.recs, b.lines = append(b.recs, s.pre.recs...), append(b.lines, s.pre.lines...)
+			first = false
+		}
 		for len(b.recs) < batchSize {
 			rec, err := s.read()
 			if err != nil {
@@ -114,7 +120,7 @@ func (s *Source) readAhead() {
 // Rows starts a fresh pass over the input from its first data row. Its
 // errors satisfy errors.Is(err, ErrInput).
 func (in *Input) Rows() (*Source, error) {
-	s := &Source{in: in, seed: maphash.MakeSeed(), seen: make(map[uint64]int32)}
+	s := &Source{in: in, seed: maphash.MakeSeed(), seen: make(map[uint64]int32), dateCol: -1}
 	if in.xlsx {
 		if err := s.openXLSX(); err != nil {
 			return nil, err
@@ -132,12 +138,15 @@ func (in *Input) Rows() (*Source, error) {
 }
 
 func (s *Source) openCSV() error {
-	f, err := os.Open(s.in.path)
+	r, closeText, err := s.in.text()
 	if err != nil {
 		return badInput("read %s: %w", s.in.name, err)
 	}
-	s.closers = append(s.closers, f)
-	cr := csv.NewReader(decode(f, s.in.enc))
+	s.closers = append(s.closers, closer(closeText))
+	if s.in.enc == encWindows1252 {
+		r = decode(r, encWindows1252)
+	}
+	cr := csv.NewReader(r)
 	cr.Comma = s.in.delim
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
@@ -146,12 +155,27 @@ func (s *Source) openCSV() error {
 	return nil
 }
 
-// readHeader reads the first non-blank record and maps it.
+// closer makes a func an io.Closer.
+type closer func() error
+
+func (c closer) Close() error { return c() }
+
+// maxTitleRows is how many rows above the header a sheet may have: a
+// title, a date, a blank line between.
+const maxTitleRows = 10
+
+// readHeader finds the header row, maps it and sets the layout. The
+// header is the first non-blank row that names a field (or a column of
+// the mapping); rows above it are a title, skipped and noted. When no row
+// of the first few names one, the first row is the header, and mapping it
+// says what is missing.
 func (s *Source) readHeader() error {
-	for {
+	var rows batch
+	header := -1
+	for len(rows.recs) <= maxTitleRows && header < 0 {
 		rec, err := s.read()
 		if err == io.EOF {
-			return badInput("%s is empty: it needs a header row and at least one data row", s.in.name)
+			break
 		}
 		if err != nil {
 			return err
@@ -159,39 +183,83 @@ func (s *Source) readHeader() error {
 		if blank(rec) {
 			continue
 		}
-		header := make([]string, len(rec))
-		for i, h := range rec {
-			header[i] = strings.TrimSpace(mapping.Unquote(h))
+		rows.recs = append(rows.recs, append([]string(nil), rec...))
+		rows.lines = append(rows.lines, s.line)
+		if mapping.HeaderScore(trimHeader(rec), s.in.opt.Mapping) > 0 {
+			header = len(rows.recs) - 1
 		}
-		if len(header) >= 4 {
-			s.results = true
-			for i, c := range resultsColumns {
-				if !strings.EqualFold(header[i], c) {
-					s.results = false
-				}
-			}
-		}
-		if s.results {
-			header = header[4:]
-			s.notes = append(s.notes, "reading a results file: rows already created or existing are skipped")
-		}
-		s.columns = header
-		s.layout, err = mapping.NewLayout(header, s.in.opt.Mapping, s.in.order, s.in.today)
-		if err != nil {
-			return badInput("%s: %w", s.in.name, err)
-		}
-		s.notes = append(s.notes, s.layout.Notes()...)
-		if s.in.enc != encUTF8 {
-			s.notes = append(s.notes, "read as "+s.in.enc.String()+" text")
-		}
-		if dob := s.layout.Column(mapping.FieldDateOfBirth); dob >= 0 {
-			if s.results {
-				dob += len(resultsColumns)
-			}
-			return s.readDates(dob)
-		}
-		return nil
 	}
+	if len(rows.recs) == 0 {
+		return badInput("%s is empty: it needs a header row and at least one data row", s.in.name)
+	}
+	if header < 0 {
+		header = 0
+	}
+	for i := range header {
+		s.notes = append(s.notes, fmt.Sprintf("row %d (%s) is above the header row: skipped", rows.lines[i], titleText(rows.recs[i])))
+	}
+	s.pre = batch{recs: rows.recs[header+1:], lines: rows.lines[header+1:]}
+	header2 := trimHeader(rows.recs[header])
+	if len(header2) >= 4 {
+		s.results = true
+		for i, c := range resultsColumns {
+			if !strings.EqualFold(header2[i], c) {
+				s.results = false
+			}
+		}
+	}
+	if s.results {
+		header2 = header2[4:]
+		s.notes = append(s.notes, "reading a results file: rows already created or existing are skipped")
+	}
+	s.columns = header2
+	layout, err := mapping.NewLayout(header2, s.in.opt.Mapping, s.in.order, s.in.today)
+	if err != nil {
+		return badInput("%s: %w", s.in.name, err)
+	}
+	if s.in.why != "" {
+		layout.InferDateOrder(s.in.order, s.in.why)
+	}
+	if s.in.enc.singleByte() {
+		layout.SetSingleByte(s.in.enc.String())
+	}
+	s.layout = layout
+	s.notes = append(s.notes, s.layout.Notes()...)
+	s.notes = append(s.notes, s.in.notes...)
+	if dob := s.layout.Column(mapping.FieldDateOfBirth); dob >= 0 {
+		if s.results {
+			dob += len(resultsColumns)
+		}
+		s.dateCol = dob
+		if s.sheet != nil {
+			s.sheet.date = dob
+		}
+	}
+	return nil
+}
+
+// trimHeader returns a header row's cells trimmed and unquoted.
+func trimHeader(rec []string) []string {
+	header := make([]string, len(rec))
+	for i, h := range rec {
+		header[i] = strings.TrimSpace(mapping.Unquote(h))
+	}
+	return header
+}
+
+// titleText quotes a title row's text for a note, shortened.
+func titleText(rec []string) string {
+	var parts []string
+	for _, c := range rec {
+		if c = strings.TrimSpace(c); c != "" {
+			parts = append(parts, c)
+		}
+	}
+	t := strings.Join(parts, " ")
+	if r := []rune(t); len(r) > 60 {
+		t = string(r[:57]) + "..."
+	}
+	return strconv.Quote(t)
 }
 
 // read returns the next record and advances the row number.

@@ -200,3 +200,41 @@ func monthName(s string) (int, bool) {
 	}
 	return 0, false
 }
+
+// DateOrderOf tells what a date says about the order of day and month in
+// its column: DayFirst for a date that can only be day/month (25/01/1967),
+// MonthFirst for one that can only be month/day (01/25/1967), and
+// OrderUnknown for any other text (03/04/1990, 1990-12-31, 31 Dec 1990,
+// not a date at all).
+func DateOrderOf(s string) DateOrder {
+	datePart, ok := stripMidnight(strings.TrimSpace(s))
+	if !ok {
+		return OrderUnknown
+	}
+	parts := strings.FieldsFunc(datePart, func(r rune) bool { return r == '/' || r == '-' || r == '.' })
+	if len(parts) != 3 || len(parts[2]) != 4 {
+		return OrderUnknown
+	}
+	a, okA := atoi(parts[0])
+	b, okB := atoi(parts[1])
+	y, okY := atoi(parts[2])
+	switch {
+	case !okA || !okB || !okY || y < 1:
+	case a > 12 && b >= 1 && b <= 12 && a <= daysIn(b, y):
+		return DayFirst
+	case b > 12 && a >= 1 && a <= 12 && b <= daysIn(a, y):
+		return MonthFirst
+	}
+	return OrderUnknown
+}
+
+// String names the order as --date-format does: DMY, MDY, or "unknown".
+func (o DateOrder) String() string {
+	switch o {
+	case DayFirst:
+		return "DMY"
+	case MonthFirst:
+		return "MDY"
+	}
+	return "unknown"
+}

@@ -5,6 +5,8 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Problem is one thing wrong with a row: the field (or the sheet's column,
@@ -31,12 +33,111 @@ func (l *Layout) Contact(cells []string, problems []Problem) (Contact, []Problem
 			v = strings.TrimSpace(l.constant[fi])
 		case l.column[fi] >= 0 && l.column[fi] < len(cells):
 			v = Unquote(strings.TrimSpace(cells[l.column[fi]]))
+			if msg := CheckText(v); msg != "" {
+				problems = append(problems, Problem{Column: FieldName(fi), Message: msg})
+				continue
+			}
+			if k := l.kinds[fi]; (k == KindText || k == KindEmail) && LostLetters(v) {
+				problems = append(problems, Problem{Column: FieldName(fi), Message: fmt.Sprintf("%q has \"?\" where letters were lost: %s", v, l.lostHint())})
+				continue
+			}
 		}
 		if msg := l.set(&c, fi, v); msg != "" {
 			problems = append(problems, Problem{Column: FieldName(fi), Message: msg})
 		}
 	}
 	return c, problems
+}
+
+// lostHint says how to mend a cell whose letters were lost as "?".
+func (l *Layout) lostHint() string {
+	if l.singleByte != "" {
+		return "the file is " + l.singleByte + " text, which cannot hold letters such as Ł or 王; save the sheet as \"CSV UTF-8\" or XLSX and import that"
+	}
+	return "they were lost before this file was saved; type them again"
+}
+
+// CheckText says what is wrong with a cell's text that no field can take,
+// or "" when nothing is: bytes that are not text in the file's encoding
+// (or the U+FFFD that decoding left for them), a NUL byte, or a
+// spreadsheet's error value such as #N/A in place of a value.
+func CheckText(v string) string {
+	ascii := true
+	for i := 0; i < len(v); i++ {
+		if v[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+		if v[i] == 0 {
+			return fmt.Sprintf("%q holds a NUL byte; delete it from the cell", v)
+		}
+	}
+	if !ascii && (!utf8.ValidString(v) || strings.ContainsRune(v, utf8.RuneError)) {
+		return fmt.Sprintf("%q holds bytes that are not text in the file's encoding; retype the cell, or save the sheet as \"CSV UTF-8\" or XLSX", v)
+	}
+	if !ascii && strings.IndexByte(v, 0) >= 0 {
+		return fmt.Sprintf("%q holds a NUL byte; delete it from the cell", v)
+	}
+	if spreadsheetError(v) {
+		return fmt.Sprintf("%q is a spreadsheet error, not a value; fix the formula or the cell in the sheet", v)
+	}
+	return ""
+}
+
+// spreadsheetError reports whether v is an error value that Excel or
+// LibreOffice shows, and saves, in place of a formula's result.
+func spreadsheetError(v string) bool {
+	if len(v) < 3 || (v[0] != '#' && v[0] != 'E') {
+		return false
+	}
+	switch v {
+	case "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+		"#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!":
+		return true
+	}
+	// LibreOffice's Err:502 and the like.
+	if len(v) == 7 && strings.HasPrefix(v, "Err:") {
+		_, err := strconv.Atoi(v[4:])
+		return err == nil
+	}
+	return false
+}
+
+// LostLetters reports whether v looks like text whose letters a
+// single-byte encoding could not hold and wrote as "?" ("Łukasz Żółkiewski"
+// saved as Windows-1252 is "?ukasz ?ó?kiewski", "王芳" is "??"): a "?"
+// followed by a letter, or a word made only of two or more "?". A question
+// mark ending a word ("Why?") or in a web address ("page?id=3") is not.
+func LostLetters(v string) bool {
+	if strings.IndexByte(v, '?') < 0 || strings.Contains(v, "://") || strings.Contains(v, "www.") {
+		return false
+	}
+	var prev rune = ' ' // the rune before the current run of "?"
+	for i := 0; i < len(v); {
+		r, size := utf8.DecodeRuneInString(v[i:])
+		if r != '?' {
+			prev = r
+			i += size
+			continue
+		}
+		j := i
+		for j < len(v) && v[j] == '?' {
+			j++
+		}
+		next, _ := utf8.DecodeRuneInString(v[j:])
+		if j == len(v) {
+			next = ' '
+		}
+		switch {
+		case unicode.IsLetter(next) && prev != '/' && prev != '=' && prev != '&':
+			return true
+		case j-i >= 2 && !unicode.IsLetter(prev) && !unicode.IsDigit(prev) && !unicode.IsLetter(next) && !unicode.IsDigit(next):
+			return true
+		}
+		prev = '?'
+		i = j
+	}
+	return false
 }
 
 // set stores the value v of field fi in c, or says what is wrong with it.
@@ -81,6 +182,11 @@ func (l *Layout) set(c *Contact, fi int, v string) string {
 		api, msg := ParseDate(v, l.order, l.today)
 		if msg != "" {
 			return msg
+		}
+		if l.inferred != "" {
+			if o := DateOrderOf(v); o != OrderUnknown && o != l.order {
+				return fmt.Sprintf("%q can only be %s, but this column is %s (%s); check the date", v, orderWords(o), orderWords(l.order), l.inferred)
+			}
 		}
 		c.DateOfBirth = api
 	case FieldContractContactType:
