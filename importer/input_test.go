@@ -277,3 +277,12 @@ func FuzzFoldKey(f *testing.F) {
 		}
 	})
 }
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
