@@ -105,18 +105,21 @@ func sniffHead(head []byte) (enc textEncoding, known bool, err error) {
 	}
 	units := len(sample) / 4
 	if units > 0 && controls > 0 {
-		// Most characters of a CSV are ASCII: in UTF-32 three bytes of four
-		// are zero, in UTF-16 one of two, always at the same places.
+		// Most characters of a CSV are ASCII (its delimiters, digits and
+		// line ends at least): in UTF-32 three bytes of four are zero, in
+		// UTF-16 one of two, always at the same places.
 		mostly := func(n int) bool { return n*10 >= units*9 }
 		few := func(n int) bool { return n*10 <= units }
+		chars := 2 * units // UTF-16 code units
+		odd, even := zero[1]+zero[3], zero[0]+zero[2]
 		switch {
-		case zero[3] == units && mostly(zero[2]) && mostly(zero[1]) && few(zero[0]):
+		case zero[3] == units && mostly(zero[2]) && few(zero[0]):
 			return encUTF32LE, true, nil
-		case zero[0] == units && mostly(zero[1]) && mostly(zero[2]) && few(zero[3]):
+		case zero[0] == units && mostly(zero[1]) && few(zero[3]):
 			return encUTF32BE, true, nil
-		case mostly(zero[1]) && mostly(zero[3]) && few(zero[0]) && few(zero[2]):
+		case odd*4 >= chars && even*20 <= chars:
 			return encUTF16LE, true, nil
-		case mostly(zero[0]) && mostly(zero[2]) && few(zero[1]) && few(zero[3]):
+		case even*4 >= chars && odd*20 <= chars:
 			return encUTF16BE, true, nil
 		}
 	}
