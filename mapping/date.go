@@ -212,7 +212,7 @@ func DateOrderOf(s string) DateOrder {
 		return OrderUnknown
 	}
 	parts := strings.FieldsFunc(datePart, func(r rune) bool { return r == '/' || r == '-' || r == '.' })
-	if len(parts) != 3 || len(parts[2]) != 4 {
+	if len(parts) != 3 || len(parts[0]) > 2 || len(parts[1]) > 2 || len(parts[2]) != 4 {
 		return OrderUnknown
 	}
 	a, okA := atoi(parts[0])
