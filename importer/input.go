@@ -264,7 +264,8 @@ func (in *Input) text() (io.Reader, func() error, error) {
 
 // inferDates infers the order of day and month in the date column from
 // its own unambiguous dates, when --date-format does not say it: when the
-// dates of one order are nine in ten or more of them.
+// dates of one order are four times as many as the other's, or more (the
+// others are then reported as contradicting it).
 func (in *Input) inferDates(src *Source) {
 	col := src.dateCol
 	if in.xlsx || in.opt.DateFormat != "" || col < 0 || col >= len(in.found.dates) {
@@ -273,10 +274,10 @@ func (in *Input) inferDates(src *Source) {
 	p := in.found.dates[col]
 	words := "day/month"
 	switch {
-	case p.dayFirst > 0 && p.monthFirst*10 <= p.dayFirst:
+	case p.dayFirst > 0 && p.monthFirst*4 <= p.dayFirst:
 		in.order = mapping.DayFirst
 		in.why = fmt.Sprintf("as %s such as %q on row %d show", plural(p.dayFirst, "date", "dates"), p.dayExample, p.dayRow)
-	case p.monthFirst > 0 && p.dayFirst*10 <= p.monthFirst:
+	case p.monthFirst > 0 && p.dayFirst*4 <= p.monthFirst:
 		in.order, words = mapping.MonthFirst, "month/day"
 		in.why = fmt.Sprintf("as %s such as %q on row %d show", plural(p.monthFirst, "date", "dates"), p.monthExample, p.monthRow)
 	case p.dayFirst > 0 && p.monthFirst > 0:
