@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"contactbulk/mapping"
 )
@@ -35,6 +36,7 @@ type Input struct {
 	xlsx  bool
 	enc   textEncoding
 	delim rune
+	sniff bool // the encoding is UTF-8 or Windows-1252, which the survey decides
 	sep   bool // the text starts with Excel's "sep=;" line: skip it
 	cr    bool // lines end with a bare CR (Excel for Mac)
 	sheet string
@@ -112,17 +114,23 @@ func OpenContext(ctx context.Context, path string, stdin io.Reader, opt ReadOpti
 	case opt.Sheet != "":
 		return nil, badInput("--sheet applies to .xlsx files; %s is read as CSV", in.name)
 	default:
-		if err := in.sniffCSV(ctx, head, enc, sniff); err != nil {
+		if err := in.sniffCSV(head, enc, sniff); err != nil {
 			return nil, err
 		}
 	}
-	// Read the header now: a header that does not map stops here.
-	src, err := in.Rows()
+	// Read the header now, within maxRecord bytes: a header that does not
+	// map stops here.
+	src, err := in.rows(maxRecord)
 	if err != nil {
 		return nil, err
 	}
-	in.inferDates(src)
+	dateCol := src.dateCol
 	src.Close()
+	if !in.xlsx {
+		if err := in.surveyCSV(ctx, dateCol); err != nil {
+			return nil, err
+		}
+	}
 	ok = true
 	return in, nil
 }
@@ -187,9 +195,10 @@ func readHead(path string) ([]byte, error) {
 	return head[:n], nil
 }
 
-// sniffCSV tells a CSV's encoding, line ends and delimiter, and surveys
-// the whole text once: whether its bytes are UTF-8, how its dates read.
-func (in *Input) sniffCSV(ctx context.Context, head []byte, enc textEncoding, sniff bool) error {
+// sniffCSV tells a CSV's encoding, line ends and delimiter from its head.
+// Between UTF-8 and Windows-1252 it guesses from the head; the survey of
+// the whole file decides.
+func (in *Input) sniffCSV(head []byte, enc textEncoding, sniff bool) error {
 	henc, known, err := sniffHead(head)
 	wide := enc != encUTF8 && enc != encWindows1252
 	if err != nil && (sniff || !wide) {
@@ -197,10 +206,10 @@ func (in *Input) sniffCSV(ctx context.Context, head []byte, enc textEncoding, sn
 	}
 	in.enc = enc
 	if sniff {
-		in.enc = henc
-	}
-	if !sniff {
-		known = true
+		in.enc, in.sniff = henc, !known
+		if in.sniff && !utf8.Valid(head[:max(0, len(head)-utf8.UTFMax)]) {
+			in.enc = encWindows1252
+		}
 	}
 	text, _ := io.ReadAll(decode(bytes.NewReader(head), in.enc))
 	if in.cr = crOnly(text); in.cr {
@@ -217,24 +226,34 @@ func (in *Input) sniffCSV(ctx context.Context, head []byte, enc textEncoding, sn
 	if in.delim == 0 {
 		in.delim = sniffDelimiter(text)
 	}
-	r, closeText, err := in.text()
+	return nil
+}
+
+// surveyCSV reads the whole text once, quickly: it decides between UTF-8
+// and Windows-1252, bounds lines and rows, counts the rows and infers the
+// order of the dates in column dateCol (-1: none).
+func (in *Input) surveyCSV(ctx context.Context, dateCol int) error {
+	r, closeText, err := in.text(0)
 	if err != nil {
 		return badInput("read %s: %w", in.name, err)
 	}
 	defer closeText()
-	if in.found, err = scanCSV(ctx, r, in.delim); err != nil {
+	if in.found, err = scanCSV(ctx, r, in.delim, dateCol); err != nil {
 		return in.readError(err)
 	}
-	if !known {
+	if in.sniff {
 		in.enc = in.found.utf8.encoding()
 	}
 	switch {
-	case in.enc == encWindows1252 && !known:
+	case in.enc == encWindows1252 && in.sniff:
 		in.notes = append(in.notes, fmt.Sprintf("read as Windows-1252 text: the file is not UTF-8 (row %d has the byte 0x%02X, which UTF-8 cannot hold)", in.found.utf8.badRow, in.found.utf8.badByte))
 	case in.enc != encUTF8:
 		in.notes = append(in.notes, "read as "+in.enc.String()+" text")
-	case in.found.utf8.bad > 0 && in.enc == encUTF8:
+	case in.found.utf8.bad > 0:
 		in.notes = append(in.notes, fmt.Sprintf("read as UTF-8 text; %s not UTF-8 (the first on row %d): the cells that hold them are reported", plural(int(in.found.utf8.bad), "byte is", "bytes are"), in.found.utf8.badRow))
+	}
+	if dateCol >= 0 && in.opt.DateFormat == "" {
+		in.inferDates(in.found.dates)
 	}
 	return nil
 }
@@ -242,17 +261,21 @@ func (in *Input) sniffCSV(ctx context.Context, head []byte, enc textEncoding, sn
 // text opens the file's text for a pass: decoded for UTF-16 and UTF-32
 // (UTF-8 and Windows-1252 bytes are passed as they are: their ASCII is
 // the same), the byte order mark dropped, bare CRs made line feeds and
-// the "sep=" line skipped.
-func (in *Input) text() (io.Reader, func() error, error) {
+// the "sep=" line skipped. limit > 0 ends the text after that many bytes.
+func (in *Input) text(limit int64) (io.Reader, func() error, error) {
 	f, err := os.Open(in.path)
 	if err != nil {
 		return nil, nil, err
+	}
+	var raw io.Reader = &lineLimit{r: f}
+	if limit > 0 {
+		raw = io.LimitReader(raw, limit)
 	}
 	enc := in.enc
 	if enc == encWindows1252 {
 		enc = encUTF8
 	}
-	var r io.Reader = decode(f, enc)
+	r := decode(raw, enc)
 	if in.cr {
 		r = crToLF{r}
 	}
@@ -263,15 +286,10 @@ func (in *Input) text() (io.Reader, func() error, error) {
 }
 
 // inferDates infers the order of day and month in the date column from
-// its own unambiguous dates, when --date-format does not say it: when the
-// dates of one order are four times as many as the other's, or more (the
-// others are then reported as contradicting it).
-func (in *Input) inferDates(src *Source) {
-	col := src.dateCol
-	if in.xlsx || in.opt.DateFormat != "" || col < 0 || col >= len(in.found.dates) {
-		return
-	}
-	p := in.found.dates[col]
+// its own unambiguous dates p, when --date-format does not say it: when
+// the dates of one order are four times as many as the other's, or more
+// (the others are then reported as contradicting it).
+func (in *Input) inferDates(p dateProofs) {
 	words := "day/month"
 	switch {
 	case p.dayFirst > 0 && p.monthFirst*4 <= p.dayFirst:
@@ -288,6 +306,26 @@ func (in *Input) inferDates(src *Source) {
 		return
 	}
 	in.notes = append(in.notes, fmt.Sprintf("DateOfBirth: dates like 03/04/1990 are read %s, %s (say otherwise with --date-format)", words, in.why))
+}
+
+// lineLimit passes a file's bytes on, and stops with an error at a line
+// longer than maxLine: what is not a CSV is not read whole into a row.
+type lineLimit struct {
+	r   io.Reader
+	run int // bytes since the last line end
+}
+
+func (l *lineLimit) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	if i := bytes.LastIndexAny(p[:n], "\r\n"); i >= 0 {
+		l.run = n - 1 - i
+	} else {
+		l.run += n
+	}
+	if l.run > maxLine {
+		return n, fmt.Errorf("a line runs on for more than %d MiB without a line end: this is not a CSV file", maxLine>>20)
+	}
+	return n, err
 }
 
 // skipLine returns r without its first line.

@@ -304,7 +304,7 @@ func FuzzEncodingDetection(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		enc, known, err := sniffHead(b) // any bytes: no panic
-		if _, serr := scanCSV(context.Background(), bytes.NewReader(b), ','); serr != nil && len(b) < maxLine {
+		if _, serr := scanCSV(context.Background(), bytes.NewReader(b), ',', 1); serr != nil && len(b) < maxLine {
 			t.Fatalf("scanCSV(%q): %v", b, serr)
 		}
 		s := string(b)
@@ -327,7 +327,7 @@ func FuzzEncodingDetection(f *testing.F) {
 		if err != nil || (known && enc != encUTF8) {
 			t.Fatalf("UTF-8 %q sniffed as %v (known %v), %v", s, enc, known, err)
 		}
-		sv, _ := scanCSV(context.Background(), strings.NewReader(s), ',')
+		sv, _ := scanCSV(context.Background(), strings.NewReader(s), ',', 1)
 		if sv.utf8.encoding() != encUTF8 {
 			t.Fatalf("UTF-8 %q judged %v", s, sv.utf8.encoding())
 		}
@@ -371,10 +371,26 @@ func FuzzEncodingDetection(f *testing.F) {
 			}
 		}
 		if high > 0 && !paired {
-			sv, _ := scanCSV(context.Background(), bytes.NewReader(cp), ',')
+			sv, _ := scanCSV(context.Background(), bytes.NewReader(cp), ',', 1)
 			if sv.utf8.encoding() != encWindows1252 {
 				t.Fatalf("Windows-1252 %q judged %v", cp, sv.utf8.encoding())
 			}
 		}
 	})
+}
+
+// TestRowSet keeps the first row of each key, growing past its hint.
+func TestRowSet(t *testing.T) {
+	t.Parallel()
+	s := newRowSet(10)
+	for i := range 50_000 {
+		key := uint64(i%20_000) * 0x9E3779B97F4A7C15 // 0 among them
+		want := int32(i)
+		if i >= 20_000 {
+			want = int32(i % 20_000)
+		}
+		if got := s.firstOr(key, int32(i)); got != want {
+			t.Fatalf("row %d, key %x: first %d, want %d", i, key, got, want)
+		}
+	}
 }

@@ -1,7 +1,10 @@
 package importer
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"unicode/utf8"
@@ -14,18 +17,18 @@ import (
 const (
 	maxLine   = 1 << 20 // bytes without a line end
 	maxRecord = 8 << 20 // bytes of one row, quoted line ends included
-	maxColumn = 512     // columns whose dates are surveyed
 )
 
 // survey is what one quick pass over a CSV's text finds before its rows
-// are read: whether its bytes are UTF-8, and which order the dates of each
-// column prove.
+// are read: whether its bytes are UTF-8, how many rows it has, and which
+// order the dates of its date column prove.
 type survey struct {
 	utf8  utf8Evidence
-	dates []dateProofs // by the column's index in the record
+	rows  int // lines that end a row, blank ones included
+	dates dateProofs
 }
 
-// dateProofs counts the dates of one column that can be read one way
+// dateProofs counts the dates of the date column that can be read one way
 // only: 25/01/1967 is day/month, 01/25/1967 month/day.
 type dateProofs struct {
 	dayFirst, monthFirst     int
@@ -33,144 +36,223 @@ type dateProofs struct {
 	dayRow, monthRow         int
 }
 
-// scanCSV surveys CSV text: r is the file's bytes for an ASCII-compatible
-// encoding, else the decoded text; delim is the delimiter (dates are
-// surveyed only for an ASCII one). It counts rows as a spreadsheet shows
-// them, as Source does. It returns an error when ctx ends, reading fails,
-// or a line or a row runs on past maxLine or maxRecord (not a CSV: a
-// device, a binary file, a quote left open).
-func scanCSV(ctx context.Context, r io.Reader, delim rune) (survey, error) {
-	var s survey
+// scanCSV surveys CSV text line by line: r is the file's bytes for an
+// ASCII-compatible encoding, else the decoded text, with line feeds ending
+// its lines; dateCol is the index in the record of the date column (-1:
+// none). It counts rows as a spreadsheet shows them, as Source does. It
+// returns an error when ctx ends, reading fails, or a line or a row runs
+// on past maxLine or maxRecord (not a CSV: a device, a binary file, a
+// quote left open).
+func scanCSV(ctx context.Context, r io.Reader, delim rune, dateCol int) (survey, error) {
+	s := survey{}
+	d := []byte(string(delim))
+	buf := make([]byte, maxLine+utf8.UTFMax)
 	var (
-		buf       = make([]byte, 256<<10)
-		carry     int  // bytes of an incomplete rune kept from the last read
-		quoted    bool // inside a quoted cell
-		closed    bool // just after a quoted cell's closing quote
-		atStart   = true
-		afterCR   bool
-		row       = 1
-		col       int
-		line      int // bytes since the last line end
-		record    int // bytes since the row began
-		field     [16]byte
-		fieldLen  int
-		d         = byte(delim)
-		surveying = delim < utf8.RuneSelf
+		start, end int  // the unread bytes of buf
+		counted    int  // where the bytes not yet counted as UTF-8 or not begin
+		row        = 1  // the spreadsheet row of the current line
+		quoted     bool // the current line begins inside a quoted cell
+		record     int  // bytes of the current row so far
+		eof        bool
 	)
-	endField := func() {
-		if surveying && col < maxColumn && fieldLen >= 8 && fieldLen <= len(field) && field[0] >= '0' && field[0] <= '9' {
-			v := string(field[:fieldLen])
-			if o := mapping.DateOrderOf(v); o != mapping.OrderUnknown {
-				for len(s.dates) <= col {
-					s.dates = append(s.dates, dateProofs{})
-				}
-				p := &s.dates[col]
-				if o == mapping.DayFirst {
-					if p.dayFirst == 0 {
-						p.dayExample, p.dayRow = v, row
-					}
-					p.dayFirst++
-				} else {
-					if p.monthFirst == 0 {
-						p.monthExample, p.monthRow = v, row
-					}
-					p.monthFirst++
-				}
-			}
-		}
-		fieldLen = 0
-		atStart = true
-	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return s, err
 		}
-		n, err := r.Read(buf[carry:])
-		n += carry
-		carry = 0
-		end := n
-		if err == nil {
-			// Keep a rune cut by the buffer's end for the next read.
-			for i := 1; i <= utf8.UTFMax && i <= end; i++ {
-				if utf8.RuneStart(buf[end-i]) {
-					if buf[end-i] >= utf8.RuneSelf && !utf8.FullRune(buf[end-i:end]) {
-						end -= i
-					}
-					break
-				}
-			}
+		// Keep the line begun and read on behind it.
+		end = copy(buf, buf[start:end])
+		counted -= start
+		start = 0
+		n, err := io.ReadFull(r, buf[end:])
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			eof = true
+		} else if err != nil {
+			return s, err
 		}
-		for i := 0; i < end; i++ {
-			b := buf[i]
-			line++
-			record++
-			if line > maxLine {
-				return s, fmt.Errorf("row %d runs on for more than %d MiB without a line end: this is not a CSV file", row, maxLine>>20)
+		end += n
+		counted += s.utf8.count(buf[counted:end], eof, row)
+		for {
+			nl := bytes.IndexByte(buf[start:end], '\n')
+			if nl < 0 && !(eof && start < end) {
+				break
 			}
+			lineEnd := end
+			if nl >= 0 {
+				lineEnd = start + nl
+			}
+			line := buf[start:lineEnd]
+			q := bytes.IndexByte(line, '"')
+			if !quoted && dateCol >= 0 {
+				s.dates.add(dateField(bytes.TrimSuffix(line, []byte{'\r'}), d, dateCol, q), row)
+			}
+			if q >= 0 && bytes.Count(line[q:], []byte{'"'})%2 == 1 {
+				quoted = !quoted
+			}
+			record += len(line) + 1
 			if record > maxRecord {
 				return s, fmt.Errorf("row %d runs on for more than %d MiB: a quote in it is probably left open", row, maxRecord>>20)
 			}
-			switch {
-			case b >= utf8.RuneSelf:
-				r, size := utf8.DecodeRune(buf[i:end])
-				if r == utf8.RuneError && size == 1 {
-					if s.utf8.bad == 0 {
-						s.utf8.badRow, s.utf8.badByte = row, b
-					}
-					s.utf8.bad++
-				} else {
-					s.utf8.multi++
-					i += size - 1
-					line += size - 1
-					record += size - 1
-				}
-				fieldLen = len(field) + 1 // not a date
-				atStart, closed, afterCR = false, false, false
-			case b == '\n' || b == '\r':
-				line = 0
-				if !quoted && !(b == '\n' && afterCR) {
-					endField()
-					col = 0
-					row++
-					record = 0
-				}
-				afterCR = b == '\r' && !quoted
-				closed = false
-			case b == '"':
-				switch {
-				case quoted:
-					quoted, closed = false, true
-				case atStart || closed:
-					quoted, closed = true, false // a quoted cell, or "" inside one
-				}
-				atStart, afterCR = false, false
-			case b == d && !quoted && surveying:
-				endField()
-				col++
-				closed, afterCR = false, false
-			default:
-				if b != ' ' || fieldLen > 0 {
-					if fieldLen < len(field) {
-						field[fieldLen] = b
-					}
-					fieldLen++
-				}
-				atStart, closed, afterCR = false, false, false
+			if !quoted {
+				row++
+				s.rows++
+				record = 0
+			}
+			start = lineEnd + 1
+			if nl < 0 {
+				break
 			}
 		}
-		carry = copy(buf, buf[end:n])
-		if err == io.EOF {
-			for range carry {
-				if s.utf8.bad == 0 {
-					s.utf8.badRow, s.utf8.badByte = row, buf[0]
-				}
-				s.utf8.bad++
-			}
-			endField()
+		if eof {
 			return s, nil
 		}
-		if err != nil {
-			return s, err
+		if end-start >= maxLine {
+			return s, fmt.Errorf("row %d runs on for more than %d MiB without a line end: this is not a CSV file", row, maxLine>>20)
 		}
 	}
 }
+
+// count adds what a chunk of the file says about UTF-8 to e and returns
+// how many bytes it counted: a rune cut by the chunk's end is left for the
+// next chunk (at the end of the file its bytes are bad). row is the row
+// the chunk starts on, for the note that names the first bad byte.
+func (e *utf8Evidence) count(chunk []byte, eof bool, row int) int {
+	if !eof {
+		// Leave a rune cut by the end for the next chunk: at most 3 bytes.
+		for i := 1; i <= utf8.UTFMax-1 && i <= len(chunk); i++ {
+			if c := chunk[len(chunk)-i]; c >= 0xC0 {
+				if !utf8.FullRune(chunk[len(chunk)-i:]) {
+					chunk = chunk[:len(chunk)-i]
+				}
+				break
+			} else if c < 0x80 {
+				break
+			}
+		}
+	}
+	if utf8.Valid(chunk) {
+		e.multi += int64(leadBytes(chunk))
+		return len(chunk)
+	}
+	for i := 0; i < len(chunk); {
+		c := chunk[i]
+		if c < utf8.RuneSelf {
+			if c == '\n' {
+				row++
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(chunk[i:])
+		if r == utf8.RuneError && size == 1 {
+			if e.bad == 0 {
+				e.badRow, e.badByte = row, c
+			}
+			e.bad++
+		} else {
+			e.multi++
+		}
+		i += size
+	}
+	return len(chunk)
+}
+
+// leadBytes counts the bytes of valid UTF-8 that begin a rune of more
+// than one byte, eight bytes at a time where they are all ASCII.
+func leadBytes(b []byte) int {
+	n := 0
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
+			for _, c := range b[:8] {
+				if c >= 0xC0 {
+					n++
+				}
+			}
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c >= 0xC0 {
+			n++
+		}
+	}
+	return n
+}
+
+// dateField returns cell col of a line that begins a row, unquoted and
+// trimmed; nil when the line has fewer cells. q is the index of the
+// line's first quote (-1: none): a line with a quote before the cell's
+// end is split as CSV; others, the common case, by the delimiter.
+func dateField(line, delim []byte, col, q int) []byte {
+	at := 0
+	for range col {
+		i := bytes.Index(line[at:], delim)
+		if i < 0 {
+			return nil
+		}
+		at += i + len(delim)
+	}
+	end := len(line)
+	if i := bytes.Index(line[at:], delim); i >= 0 {
+		end = at + i
+	}
+	if q >= 0 && q < end {
+		return slowField(line, delim, col)
+	}
+	return bytes.TrimSpace(line[at:end])
+}
+
+// slowField splits one line as CSV, quotes and all, and returns cell col.
+func slowField(line, delim []byte, col int) []byte {
+	var cell []byte
+	quoted, atStart := false, true
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case quoted && c == '"' && i+1 < len(line) && line[i+1] == '"':
+			cell = append(cell, '"')
+			i++
+		case c == '"' && (quoted || atStart):
+			quoted = !quoted
+		case !quoted && bytes.HasPrefix(line[i:], delim):
+			if col == 0 {
+				return bytes.TrimSpace(cell)
+			}
+			col--
+			cell = cell[:0]
+			i += len(delim) - 1
+			atStart = true
+			continue
+		default:
+			cell = append(cell, c)
+		}
+		atStart = atStart && c == ' '
+	}
+	if col == 0 {
+		return bytes.TrimSpace(cell)
+	}
+	return nil
+}
+
+// add counts the order a date cell proves. Only d/m/yyyy-like cells (a
+// separator within the first three bytes) can prove one: ISO dates and
+// others are passed over without parsing.
+func (p *dateProofs) add(cell []byte, row int) {
+	if len(cell) < 8 || len(cell) > 24 || cell[0] < '0' || cell[0] > '9' || !isDateSep(cell[1]) && !isDateSep(cell[2]) {
+		return
+	}
+	v := string(cell)
+	switch mapping.DateOrderOf(v) {
+	case mapping.DayFirst:
+		if p.dayFirst == 0 {
+			p.dayExample, p.dayRow = v, row
+		}
+		p.dayFirst++
+	case mapping.MonthFirst:
+		if p.monthFirst == 0 {
+			p.monthExample, p.monthRow = v, row
+		}
+		p.monthFirst++
+	}
+}
+
+func isDateSep(c byte) bool { return c == '/' || c == '.' || c == '-' }

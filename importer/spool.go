@@ -126,7 +126,7 @@ func copyChecked(ctx context.Context, w io.Writer, r io.Reader) error {
 					}
 				}
 				if line > maxLine {
-					return fmt.Errorf("a line runs on for more than %d MiB without ending: this is not a CSV file", maxLine>>20)
+					return fmt.Errorf("a line runs on for more than %d MiB without a line end: this is not a CSV file", maxLine>>20)
 				}
 			}
 		}

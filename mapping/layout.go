@@ -161,13 +161,16 @@ func (l *Layout) Column(fi int) int { return l.column[fi] }
 func missingError(missing, header []string) error {
 	var seen, close []string
 	for _, h := range header {
-		if h = strings.TrimSpace(h); h != "" {
-			seen = append(seen, fmt.Sprintf("%q", h))
+		if h = strings.TrimSpace(h); h != "" && len(seen) < 20 {
+			seen = append(seen, fmt.Sprintf("%q", shorten(h)))
 		}
+	}
+	if n := len(header); n > 20 {
+		seen = append(seen, fmt.Sprintf("and %d more", n-20))
 	}
 	for _, field := range missing {
 		if h := closestHeader(field, header); h != "" {
-			close = append(close, fmt.Sprintf("%q for %s?", h, field))
+			close = append(close, fmt.Sprintf("%q for %s?", shorten(h), field))
 		}
 	}
 	what := "the header row is empty"
@@ -183,6 +186,14 @@ func missingError(missing, header []string) error {
 	}
 	return fmt.Errorf("no column gives %s (%s): %s, map a column with --map \"Column=%s\", or give one value for every row with --set %s=VALUE",
 		strings.Join(missing, " or "), what, verb, missing[0], missing[0])
+}
+
+// shorten cuts a header cell that is too long to quote in a message.
+func shorten(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:37]) + "..."
+	}
+	return s
 }
 
 // closestHeader returns the header cell nearest to a field's name or one

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"net/mail"
 	"strings"
 	"testing"
 	"time"
@@ -371,4 +372,44 @@ func TestHeaderScore(t *testing.T) {
 			t.Errorf("HeaderScore(%q) = %d, want %d", tc.row, got, tc.want)
 		}
 	}
+}
+
+// FuzzEmail checks that the quick path for plain addresses agrees with
+// net/mail on every address it takes.
+func FuzzEmail(f *testing.F) {
+	for _, s := range []string{"ann@example.com", "a.b+c@x.co.uk", "a..b@x.com", "-@x.y", "é@x.com", "a@b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		at := strings.LastIndexByte(v, '@')
+		if at < 0 || !plainAddress(v[:at], v[at+1:]) {
+			return
+		}
+		a, err := mail.ParseAddress(v)
+		if err != nil || a.Address != v || a.Name != "" {
+			t.Fatalf("%q: quick path takes it, net/mail says %v, %v", v, a, err)
+		}
+	})
+}
+
+// FuzzCheckText checks that a cell that passes holds valid UTF-8 without
+// NUL or U+FFFD, and that the quick ASCII test agrees with a plain loop.
+func FuzzCheckText(f *testing.F) {
+	for _, s := range []string{"José", "Ada\x00", "#N/A", "abcdefgh\x80", "abcdefghij"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		if CheckText(v) == "" && (!utf8.ValidString(v) || strings.ContainsRune(v, 0) || strings.ContainsRune(v, utf8.RuneError)) {
+			t.Fatalf("CheckText(%q) passes it", v)
+		}
+		ascii := true
+		for i := 0; i < len(v); i++ {
+			if v[i] == 0 || v[i] >= utf8.RuneSelf {
+				ascii = false
+			}
+		}
+		if plainText(v) != ascii {
+			t.Fatalf("plainText(%q) = %v, want %v", v, plainText(v), ascii)
+		}
+	})
 }

@@ -25,14 +25,22 @@ func (p Problem) String() string {
 // with Unquote. It appends every problem of the row to problems and returns
 // them; the Contact is meaningful only when none were added.
 func (l *Layout) Contact(cells []string, problems []Problem) (Contact, []Problem) {
-	var c Contact
+	c, _, problems := l.Read(cells, problems)
+	return c, problems
+}
+
+// Read is Contact and Given in one pass over the cells: the contact, the
+// fields the row gives, and problems with the row's problems appended.
+func (l *Layout) Read(cells []string, problems []Problem) (c Contact, given [NumFields]bool, _ []Problem) {
 	for fi := 0; fi < NumFields; fi++ {
 		var v string
 		switch {
 		case l.hasConst[fi]:
 			v = strings.TrimSpace(l.constant[fi])
+			given[fi] = true
 		case l.column[fi] >= 0 && l.column[fi] < len(cells):
 			v = Unquote(strings.TrimSpace(cells[l.column[fi]]))
+			given[fi] = v != "" && (v[0] > ' ' && v[len(v)-1] > ' ' || strings.TrimSpace(v) != "")
 			if msg := CheckText(v); msg != "" {
 				problems = append(problems, Problem{Column: FieldName(fi), Message: msg})
 				continue
@@ -46,7 +54,7 @@ func (l *Layout) Contact(cells []string, problems []Problem) (Contact, []Problem
 			problems = append(problems, Problem{Column: FieldName(fi), Message: msg})
 		}
 	}
-	return c, problems
+	return c, given, problems
 }
 
 // lostHint says how to mend a cell whose letters were lost as "?".
@@ -62,6 +70,12 @@ func (l *Layout) lostHint() string {
 // (or the U+FFFD that decoding left for them), a NUL byte, or a
 // spreadsheet's error value such as #N/A in place of a value.
 func CheckText(v string) string {
+	if plainText(v) {
+		if spreadsheetError(v) {
+			return fmt.Sprintf("%q is a spreadsheet error, not a value; fix the formula or the cell in the sheet", v)
+		}
+		return ""
+	}
 	ascii := true
 	for i := 0; i < len(v); i++ {
 		if v[i] >= utf8.RuneSelf {
@@ -82,6 +96,26 @@ func CheckText(v string) string {
 		return fmt.Sprintf("%q is a spreadsheet error, not a value; fix the formula or the cell in the sheet", v)
 	}
 	return ""
+}
+
+// plainText reports, eight bytes at a time, whether v is ASCII without a
+// NUL: the common cell, which needs no closer look.
+func plainText(v string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for len(v) >= 8 {
+		w := uint64(v[0]) | uint64(v[1])<<8 | uint64(v[2])<<16 | uint64(v[3])<<24 |
+			uint64(v[4])<<32 | uint64(v[5])<<40 | uint64(v[6])<<48 | uint64(v[7])<<56
+		if (w|(w-ones)&^w)&highs != 0 {
+			return false
+		}
+		v = v[8:]
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] == 0 || v[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // spreadsheetError reports whether v is an error value that Excel or
@@ -241,16 +275,48 @@ func wholeNumber(v string) (int64, string) {
 
 // validEmail reports whether v is a plain email address: net/mail parses
 // it and the address it finds is v itself (no display name, no comments).
+// The common address (letters, digits and the like, dots between) is
+// told without parsing.
 func validEmail(v string) bool {
 	at := strings.LastIndexByte(v, '@')
-	if at <= 0 || at == len(v)-1 || strings.ContainsAny(v, " <>\"(),;") {
+	if at <= 0 || at == len(v)-1 || strings.IndexByte(v[at+1:], '.') < 0 {
 		return false
 	}
-	if !strings.Contains(v[at+1:], ".") {
+	if plainAddress(v[:at], v[at+1:]) {
+		return true
+	}
+	if strings.ContainsAny(v, " <>\"(),;") {
 		return false
 	}
 	a, err := mail.ParseAddress(v)
 	return err == nil && a.Address == v && a.Name == ""
+}
+
+// plainAddress reports whether local@domain is an address that net/mail
+// takes as it is: both dot-atoms of ASCII atext, no dot at either end of
+// either, none doubled. false means "parse it", not "invalid".
+func plainAddress(local, domain string) bool {
+	return dotAtom(local) && dotAtom(domain)
+}
+
+func dotAtom(s string) bool {
+	if s == "" || s[0] == '.' || s[len(s)-1] == '.' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == '.':
+			if s[i-1] == '.' {
+				return false
+			}
+		case strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // quickType reads a type written exactly as the API names it, or its
