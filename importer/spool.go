@@ -39,7 +39,7 @@ func openContext(ctx context.Context, path string) (*os.File, error) {
 				o.f.Close()
 			}
 		}()
-		return nil, ctx.Err()
+		return nil, fmt.Errorf("stopped while waiting for something to write to it: %w", ctx.Err())
 	}
 }
 
