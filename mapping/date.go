@@ -44,6 +44,12 @@ func ParseDateOrder(s string) (DateOrder, error) {
 // in the API's form 1990-12-31T00:00:00. The message says why s is not
 // accepted: not a date, ambiguous without an order, or after today.
 func ParseDate(s string, order DateOrder, today time.Time) (api string, msg string) {
+	ty, tm, td := today.Date()
+	return parseDateBefore(s, order, ty, int(tm), td)
+}
+
+// parseDateBefore is ParseDate with today as year, month and day.
+func parseDateBefore(s string, order DateOrder, ty, tm, td int) (api string, msg string) {
 	y, m, d, msg := parseDate(s, order)
 	if msg != "" {
 		return "", msg
@@ -54,8 +60,7 @@ func ParseDate(s string, order DateOrder, today time.Time) (api string, msg stri
 	if m < 1 || m > 12 || d < 1 || d > daysIn(m, y) || y < 1 {
 		return "", fmt.Sprintf("%q is not a date", s)
 	}
-	ty, tm, td := today.Date()
-	if y > ty || (y == ty && (m > int(tm) || (m == int(tm) && d > td))) {
+	if y > ty || (y == ty && (m > tm || (m == tm && d > td))) {
 		return "", fmt.Sprintf("%q is in the future", s)
 	}
 	var buf [19]byte

@@ -18,6 +18,8 @@ type Layout struct {
 	order    DateOrder
 	inferred string // why order was inferred from the sheet's own dates; "" when given
 	today    time.Time
+	ty, tm   int // today's year and month
+	td       int // and day
 
 	singleByte string // the file's single-byte encoding, for the advice on letters lost as "?"
 }
@@ -29,6 +31,8 @@ type Layout struct {
 // dates; dates after today are refused.
 func NewLayout(header []string, m Mapping, order DateOrder, today time.Time) (*Layout, error) {
 	l := &Layout{order: order, today: today, id: -1}
+	ty, tm, td := today.Date()
+	l.ty, l.tm, l.td = ty, int(tm), td
 	for i, f := range Fields() {
 		l.column[i] = -1
 		l.kinds[i] = f.Kind

@@ -39,13 +39,20 @@ func (l *Layout) Read(cells []string, problems []Problem) (c Contact, given [Num
 			v = strings.TrimSpace(l.constant[fi])
 			given[fi] = true
 		case l.column[fi] >= 0 && l.column[fi] < len(cells):
-			v = Unquote(strings.TrimSpace(cells[l.column[fi]]))
-			given[fi] = v != "" && (v[0] > ' ' && v[len(v)-1] > ' ' || strings.TrimSpace(v) != "")
-			if msg := CheckText(v); msg != "" {
-				problems = append(problems, Problem{Column: FieldName(fi), Message: msg})
-				continue
+			v = cells[l.column[fi]]
+			if !trimmed(v) {
+				v = strings.TrimSpace(v)
 			}
-			if k := l.kinds[fi]; (k == KindText || k == KindEmail) && LostLetters(v) {
+			v = Unquote(v)
+			given[fi] = v != "" && (trimmed(v) || strings.TrimSpace(v) != "")
+			plain, question := scanCell(v)
+			if !plain || v != "" && (v[0] == '#' || v[0] == 'E') {
+				if msg := CheckText(v); msg != "" {
+					problems = append(problems, Problem{Column: FieldName(fi), Message: msg})
+					continue
+				}
+			}
+			if k := l.kinds[fi]; question && (k == KindText || k == KindEmail) && LostLetters(v) {
 				problems = append(problems, Problem{Column: FieldName(fi), Message: fmt.Sprintf("%q has \"?\" where letters were lost: %s", v, l.lostHint())})
 				continue
 			}
@@ -98,24 +105,32 @@ func CheckText(v string) string {
 	return ""
 }
 
-// plainText reports, eight bytes at a time, whether v is ASCII without a
-// NUL: the common cell, which needs no closer look.
+// plainText reports whether v is ASCII without a NUL: the common cell,
+// which needs no closer look.
 func plainText(v string) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	for len(v) >= 8 {
-		w := uint64(v[0]) | uint64(v[1])<<8 | uint64(v[2])<<16 | uint64(v[3])<<24 |
-			uint64(v[4])<<32 | uint64(v[5])<<40 | uint64(v[6])<<48 | uint64(v[7])<<56
-		if (w|(w-ones)&^w)&highs != 0 {
-			return false
-		}
-		v = v[8:]
-	}
+	plain, _ := scanCell(v)
+	return plain
+}
+
+// scanCell reports in one look at v whether it is ASCII without a NUL and
+// whether it holds a "?".
+func scanCell(v string) (plain, question bool) {
+	plain = true
 	for i := 0; i < len(v); i++ {
-		if v[i] == 0 || v[i] >= utf8.RuneSelf {
-			return false
+		switch c := v[i]; {
+		case c-1 >= 0x7F: // NUL, or beyond ASCII
+			plain = false
+		case c == '?':
+			question = true
 		}
 	}
-	return true
+	return plain, question
+}
+
+// trimmed reports whether v has no space to trim at either end, by its
+// first and last bytes when they are ASCII.
+func trimmed(v string) bool {
+	return v == "" || v[0] > ' ' && v[0] < utf8.RuneSelf && v[len(v)-1] > ' ' && v[len(v)-1] < utf8.RuneSelf
 }
 
 // spreadsheetError reports whether v is an error value that Excel or
@@ -213,7 +228,7 @@ func (l *Layout) set(c *Contact, fi int, v string) string {
 		if v == "" {
 			return ""
 		}
-		api, msg := ParseDate(v, l.order, l.today)
+		api, msg := parseDateBefore(v, l.order, l.ty, l.tm, l.td)
 		if msg != "" {
 			return msg
 		}
@@ -263,6 +278,21 @@ func (l *Layout) set(c *Contact, fi int, v string) string {
 
 // wholeNumber reads a positive whole number.
 func wholeNumber(v string) (int64, string) {
+	if len(v) > 0 && len(v) <= 18 {
+		// The common case, digits only, without strconv's generality.
+		n := int64(0)
+		for i := 0; i < len(v); i++ {
+			c := v[i]
+			if c < '0' || c > '9' {
+				n = -1
+				break
+			}
+			n = n*10 + int64(c-'0')
+		}
+		if n > 0 {
+			return n, ""
+		}
+	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	switch {
 	case err != nil:
