@@ -106,7 +106,7 @@ func OpenContext(ctx context.Context, path string, stdin io.Reader, opt ReadOpti
 		if opt.Encoding != "" || opt.Delimiter != 0 {
 			return nil, badInput("%s is a spreadsheet (.xlsx): --encoding and --delimiter apply to CSV files only", in.name)
 		}
-		if err := in.openBook(); err != nil {
+		if err := in.openBook(ctx); err != nil {
 			return nil, err
 		}
 	case ext == ".xls":
@@ -126,10 +126,14 @@ func OpenContext(ctx context.Context, path string, stdin io.Reader, opt ReadOpti
 	}
 	dateCol := src.dateCol
 	src.Close()
-	if !in.xlsx {
-		if err := in.surveyCSV(ctx, dateCol); err != nil {
-			return nil, err
-		}
+	switch {
+	case !in.xlsx:
+		err = in.surveyCSV(ctx, dateCol)
+	case dateCol >= 0 && opt.DateFormat == "":
+		err = in.surveyBook(ctx, dateCol)
+	}
+	if err != nil {
+		return nil, err
 	}
 	ok = true
 	return in, nil

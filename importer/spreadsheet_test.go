@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // readRows opens path and reads every row of one pass, with a deadline:
@@ -175,5 +177,33 @@ func TestODS(t *testing.T) {
 		if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "Excel 2007-365 (.xlsx)") || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: %v, want one line saying to save as .xlsx", path, err)
 		}
+	}
+}
+
+// TestXLSXTextDates infers the order of dates typed as text in a sheet.
+func TestXLSXTextDates(t *testing.T) {
+	t.Parallel()
+	f := excelize.NewFile()
+	f.SetSheetRow("Sheet1", "A1", &[]any{"Contract", "Name", "DOB"})
+	f.SetSheetRow("Sheet1", "A2", &[]any{1001, "Ada", "25/01/1967"})
+	f.SetSheetRow("Sheet1", "A3", &[]any{1002, "Grace", "03/04/1990"})
+	f.SetSheetRow("Sheet1", "A4", &[]any{1003, "Alan", "12/25/1980"})
+	f.SetSheetRow("Sheet1", "A5", &[]any{1004, "Edsger", "28/11/1985"})
+	f.SetSheetRow("Sheet1", "A6", &[]any{1005, "Barbara", "13/02/1970"})
+	f.SetSheetRow("Sheet1", "A7", &[]any{1006, "Donald", "30/04/1979"})
+	path := filepath.Join(t.TempDir(), "dates.xlsx")
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+	notes, rows, err := readRows(t, path, ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkNotes(t, notes, []string{`dates like 03/04/1990 are read day/month, as 4 dates such as "25/01/1967" on row 2 show`})
+	if r := rows[3]; !r.Valid() || r.Contact.DateOfBirth != "1990-04-03T00:00:00" {
+		t.Errorf("row 3: %v, %v", r.Contact.DateOfBirth, r.Problems)
+	}
+	if r := rows[4]; len(r.Problems) != 1 || !strings.Contains(r.Problems[0].Message, "can only be month/day") {
+		t.Errorf("row 4: %v", r.Problems)
 	}
 }

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"archive/zip"
+	"context"
 	"fmt"
 	"io"
 	"strconv"
@@ -79,8 +80,8 @@ func openWorkbook(path string) (*excelize.File, error) {
 
 // openBook checks the workbook once: its size when unpacked, the sheet to
 // read (--sheet, else the first visible one) and the hidden sheets and
-// rows, which it notes.
-func (in *Input) openBook() error {
+// rows, which it notes. ctx ends the look at the rows.
+func (in *Input) openBook(ctx context.Context) error {
 	f, err := openWorkbook(in.path)
 	if err != nil {
 		return badInput("read %s: %w", in.name, err)
@@ -133,6 +134,9 @@ func (in *Input) openBook() error {
 	n, count := 0, 0
 	for rows.Next() {
 		n++
+		if n%4096 == 0 && ctx.Err() != nil {
+			return in.readError(ctx.Err())
+		}
 		if rows.GetRowOpts().Hidden {
 			if count < maxHiddenRow {
 				hiddenRows = append(hiddenRows, strconv.Itoa(n))
@@ -151,6 +155,37 @@ func (in *Input) openBook() error {
 		in.notes = append(in.notes, fmt.Sprintf("sheet %q hides %s (%s): they are read like the others; delete them from the sheet if they are not to be imported",
 			in.sheet, plural(count, "row", "rows"), list))
 	}
+	return nil
+}
+
+// surveyBook infers the order of the dates written as text in the date
+// column (index dateCol of a row) from those that can be read one way
+// only; date cells are dates already.
+func (in *Input) surveyBook(ctx context.Context, dateCol int) error {
+	f, err := openWorkbook(in.path)
+	if err != nil {
+		return badInput("read %s: %w", in.name, err)
+	}
+	defer f.Close()
+	rows, err := f.Rows(in.sheet)
+	if err != nil {
+		return badInput("read %s, sheet %q: %w", in.name, in.sheet, err)
+	}
+	defer rows.Close()
+	var p dateProofs
+	for n := 1; rows.Next(); n++ {
+		if n%4096 == 0 && ctx.Err() != nil {
+			return in.readError(ctx.Err())
+		}
+		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
+		if err != nil {
+			return badInput("read %s, sheet %q: %w", in.name, in.sheet, err)
+		}
+		if dateCol < len(cells) {
+			p.add([]byte(strings.TrimSpace(cells[dateCol])), n)
+		}
+	}
+	in.inferDates(p)
 	return nil
 }
 
