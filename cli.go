@@ -60,15 +60,24 @@ func rowsFailed() error { return &exitError{code: exitRowsFailed} }
 // interrupted is the error of a run stopped by Ctrl-C: exit code 130.
 func interrupted(err error) error { return &exitError{code: exitInterrupted, err: err} }
 
-// exitCode maps the error run returned to the process exit code.
+// exitCode maps the error run returned to the process exit code. What
+// must be fixed before anything can run is exit 2: credentials refused
+// (401), a missing role (403), a server that cannot be reached, a redirect
+// refused, a state file to clear. A lasting throttle, like the spent daily
+// budget, leaves rows pending: exit 1.
 func exitCode(err error) int {
-	var ee *exitError
+	var (
+		ee *exitError
+		re *nexudus.RedirectError
+		se *nexudus.StateError
+	)
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &ee):
 		return ee.code
-	case nexudus.IsUnauthorized(err):
+	case nexudus.IsUnauthorized(err), nexudus.IsForbidden(err), errors.Is(err, nexudus.ErrUnreachable),
+		errors.As(err, &re), errors.As(err, &se):
 		return exitCannotRun
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
@@ -156,6 +165,7 @@ without touching the network.`,
 	})
 	root.AddCommand(
 		a.importCommand(),
+		a.undoCommand(),
 		a.exportCommand(),
 		a.sandboxCommand(),
 		a.loginCommand(),

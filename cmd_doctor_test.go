@@ -38,7 +38,7 @@ func TestDoctor(t *testing.T) {
 			notWantOut: []string{"FAIL"},
 		},
 		{
-			name: "legacy direction", records: 3, sandbox: sandbox.Config{LegacyDirection: true},
+			name: "legacy direction", records: 3, sandbox: sandbox.Config{Behaviour: sandbox.Behaviour{Direction: sandbox.DirLegacy}},
 			env: func(url string) map[string]string {
 				return map[string]string{"NEXUDUS_URL": url, "NEXUDUS_TOKEN": clientTestToken}
 			},

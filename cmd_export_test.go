@@ -447,7 +447,8 @@ func TestExportFormulasAndRoundTrip(t *testing.T) {
 	// Import into an empty space.
 	dst := newExportHarnessNoParallel(t)
 	env := map[string]string{"NEXUDUS_URL": dst.url, "NEXUDUS_TOKEN": "export-test-token"}
-	_, stderr, code := runCLI(context.Background(), t, env, "", "import", "--rate", "1000/s", "--concurrency", "1", "--results", filepath.Join(dir, "results.csv"), out)
+	// Its Ids are the other space's: --ignore-ids finds rows by identity.
+	_, stderr, code := runCLI(context.Background(), t, env, "", "import", "--rate", "1000/s", "--concurrency", "1", "--ignore-ids", "--results", filepath.Join(dir, "results.csv"), out)
 	if code != exitOK {
 		t.Fatalf("import: exit %d\n%s", code, stderr)
 	}
@@ -697,7 +698,7 @@ func TestExportKilled(t *testing.T) {
 // TestExportLegacyDirection runs against a server with the other dir
 // convention (0 ascending, 1 descending): the order still comes out right.
 func TestExportLegacyDirection(t *testing.T) {
-	h := newExportHarness(t, sandbox.Config{LegacyDirection: true, MaxPageSize: 4})
+	h := newExportHarness(t, sandbox.Config{Behaviour: sandbox.Behaviour{Direction: sandbox.DirLegacy}, MaxPageSize: 4})
 	h.srv.Generate(9, 0)
 	var want []int64
 	for _, r := range h.srv.Records() {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -16,6 +17,8 @@ import (
 // importFlags are the flags of the import command.
 type importFlags struct {
 	dryRun, skipInvalid, skipExisting, json bool
+	plan, update, repair, ignoreIDs         bool
+	settle                                  time.Duration
 	results, encoding, delimiter, sheet     string
 	dateFormat, mappingFile                 string
 	maps, sets                              []string
@@ -28,22 +31,43 @@ func (a *app) importCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import [flags] FILE",
 		Short: "Create a contract contact for each row of a CSV or XLSX file",
-		Long: `import checks every row of FILE (.csv or .xlsx; - reads stdin), then creates one
-ContractContact per row, exactly once, and writes a results file
+		Long: `import checks every row of FILE (.csv or .xlsx; - reads stdin), reads what the
+space holds for the sheet's contracts, and creates one ContractContact per
+row that is not there yet, exactly once. It writes a results file
 (NAME.results.csv beside FILE) that says what happened to each row.
-If any row is invalid nothing is created, unless --skip-invalid.
+If any row is invalid nothing is written, unless --skip-invalid.
+
+A row is a person, whatever its other cells say: its contract, its contact
+type, and its name (compared ignoring case, spacing and Unicode form) or,
+when it has a CoworkerId, that coworker; a row with an Id column (an export
+fed back) is that record. A row whose record exists with other values is
+reported as "differs" and never created again; --update writes the sheet's
+values over the fields it gives. Several records for one row are
+"ambiguous": nothing is guessed. --plan shows all of this, and how long
+the writes will take, without writing anything.
+
 Re-running the same command continues where a crash, Ctrl-C or the daily
-write budget stopped it; the results file can be fixed and fed back.
+write budget stopped it; the results file can be fixed and fed back. After
+the writes the space is read again to verify one record per row; --repair
+deletes duplicates this import made. 'contactbulk undo RESULTS' deletes
+what an import created.
 
 Headers match the API's field names ignoring case, spaces, underscores and
 hyphens, plus Name, Contract, Type, Role, Phone, DOB, Birth Date, Zip,
 Postal Code, City and Country Id. --mapping FILE (YAML or JSON) or --map and
 --set say the rest; see samples/mapping.yaml.
 
-Exit codes: 0 every row done; 1 some rows invalid, failed or pending (the
-results file says which); 2 bad flag, file or credentials; 130 interrupted.`,
+Exit codes: 0 every row done; 1 some rows invalid, failed, pending,
+differing or ambiguous, or duplicates found (the results file says which);
+2 bad flag, file or credentials; 130 interrupted.`,
 		Example: `  # check a file without sending anything
   contactbulk import --dry-run contacts.csv
+
+  # see what the space already holds and what would be written
+  contactbulk import --plan contacts.csv
+
+  # import, writing the sheet's values over records that differ
+  contactbulk import --update contacts.csv
 
   # import into the local sandbox
   contactbulk import --sandbox samples/contacts.csv
@@ -68,7 +92,13 @@ results file says which); 2 bad flag, file or credentials; 130 interrupted.`,
 	fs.BoolVar(&f.dryRun, "dry-run", false, "validate every row and report; send nothing")
 	fs.StringVar(&f.results, "results", "", "results file (default NAME.results.csv beside FILE; a dry run writes one only when given)")
 	fs.BoolVar(&f.skipInvalid, "skip-invalid", false, "import the valid rows even when some are invalid")
-	fs.BoolVar(&f.skipExisting, "skip-existing", false, "check each row against the space first and mark those found as exists")
+	fs.BoolVar(&f.plan, "plan", false, "read the space and say what each row would become (new, exists, differs, ambiguous) and how long the writes take; write nothing")
+	fs.BoolVar(&f.update, "update", false, "write the sheet's values over the fields of records that differ (only the fields the sheet gives)")
+	fs.BoolVar(&f.ignoreIDs, "ignore-ids", false, "ignore the sheet's Id column (a file exported from another space): find rows by contract, name and type")
+	fs.BoolVar(&f.repair, "repair", false, "delete the duplicates of a row that this import made, when the final check finds any")
+	fs.DurationVar(&f.settle, "settle", 2*time.Minute, "a create of unknown outcome is sent again only when the space still lacks it this long after it was sent")
+	fs.BoolVar(&f.skipExisting, "skip-existing", false, "")
+	_ = fs.MarkHidden("skip-existing") // kept so that old scripts still run; see runImport
 	fs.IntVar(&f.concurrency, "concurrency", 4, "creates in flight at once (pacing still applies)")
 	fs.StringVar(&f.encoding, "encoding", "", "CSV text encoding: utf-8, utf-16 or windows-1252 (default: detected)")
 	fs.StringVar(&f.delimiter, "delimiter", "", "CSV delimiter: , ; | or tab (default: detected from the header)")
@@ -112,8 +142,20 @@ func (f *importFlags) readOptions() (importer.ReadOptions, error) {
 }
 
 func (a *app) runImport(ctx context.Context, file string, f *importFlags) error {
-	if f.concurrency < 1 {
-		return usageErrorf("--concurrency %d: must be at least 1", f.concurrency)
+	if err := checkConcurrency(f.concurrency); err != nil {
+		return err
+	}
+	if f.dryRun && (f.plan || f.update || f.repair) {
+		return usageErrorf("--dry-run reads no network: it cannot be combined with --plan, --update or --repair (--plan reads the space and writes nothing)")
+	}
+	if f.plan && f.repair {
+		return usageErrorf("--plan writes nothing: --repair applies to an import")
+	}
+	if f.skipExisting {
+		fmt.Fprintln(a.stderr, "note: --skip-existing is deprecated and no longer needed: every import finds the rows already in the space")
+	}
+	if f.settle <= 0 {
+		return usageErrorf("--settle %s: must be positive, like 2m", f.settle)
 	}
 	opt, err := f.readOptions()
 	if err != nil {
@@ -130,6 +172,11 @@ func (a *app) runImport(ctx context.Context, file string, f *importFlags) error 
 
 	var sum importer.Summary
 	if f.dryRun {
+		if f.results != "" {
+			if err := importer.CheckOutputs(f.results, in.Path()); err != nil {
+				return usageErrorf("%v", err)
+			}
+		}
 		sum, err = importer.DryRun(ctx, in, f.results, a.stderr)
 	} else {
 		sum, err = a.importRows(ctx, in, file, f)
@@ -174,24 +221,41 @@ func (a *app) importRows(ctx context.Context, in *importer.Input, file string, f
 		return importer.Summary{}, err
 	}
 	defer closeClient()
-	var rate float64
-	if w := client.Pacing().Writes; w.Per > 0 {
-		rate = float64(w.N) / w.Per.Seconds()
-	}
-	target := client.BaseURL()
-	if f.client.sandbox {
-		target = "embedded sandbox" // its port changes from run to run
-	}
 	return importer.Run(ctx, in, client, importer.Options{
-		Results:      results,
-		Target:       target,
-		Concurrency:  f.concurrency,
-		SkipInvalid:  f.skipInvalid,
-		SkipExisting: f.skipExisting,
-		Abandon:      abandonContext(ctx),
-		Progress:     a.stderr,
-		Terminal:     a.isTerminal(a.stderr),
-		Rate:         rate,
-		LandingWait:  f.client.timeout + importer.LandingMargin,
+		Results:     results,
+		Target:      writeTarget(client, &f.client),
+		Concurrency: f.concurrency,
+		SkipInvalid: f.skipInvalid,
+		Plan:        f.plan,
+		Update:      f.update,
+		IgnoreIDs:   f.ignoreIDs,
+		Repair:      f.repair,
+		Abandon:     abandonContext(ctx),
+		Progress:    a.stderr,
+		Terminal:    a.isTerminal(a.stderr),
+		Pacing:      writePacing(client),
+		LandingWait: f.client.timeout + importer.LandingMargin,
+		Settle:      f.settle,
 	})
+}
+
+// writeTarget names where a client writes, for journals: its URL, or the
+// embedded sandbox (whose port changes from run to run).
+func writeTarget(client *nexudus.Client, f *clientFlags) string {
+	if f.sandbox {
+		return "embedded sandbox"
+	}
+	return client.BaseURL()
+}
+
+// writePacing is the client's write pacing as the importer needs it.
+func writePacing(client *nexudus.Client) importer.Pacing {
+	p := importer.Pacing{DailyWrites: client.Pacing().DailyWrites}
+	if w := client.Pacing().Writes; w.Per > 0 {
+		p.WritesPerSecond = float64(w.N) / w.Per.Seconds()
+	}
+	if p.DailyWrites > 0 {
+		p.WritesUsed, _ = client.WritesUsed()
+	}
+	return p
 }

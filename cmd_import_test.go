@@ -152,7 +152,7 @@ func TestImportSandbox(t *testing.T) {
 		t.Fatalf("results file: %v %v", st, err)
 	}
 	stdout, stderr, code = runImport(t, ts.URL, "", "--rate", "1000/s", "--json", input)
-	if code != exitOK || !strings.Contains(stdout, `"created": 0`) || !strings.Contains(stdout, `"skipped": 20`) {
+	if code != exitOK || !strings.Contains(stdout, `"created": 0`) || !strings.Contains(stdout, `"already_done": 20`) {
 		t.Errorf("second import: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
 	}
 
@@ -242,3 +242,87 @@ func TestLiftRequestPacing(t *testing.T) {
 		})
 	}
 }
+
+// TestImportPlanUpdateUndo drives the identity features through the CLI:
+// --plan writes nothing and exits 1 while rows differ, an edited sheet
+// exits 1 with the rows differing, --update applies them, and undo deletes
+// what the import created after asking (--yes in scripts).
+func TestImportPlanUpdateUndo(t *testing.T) {
+	srv, err := sandbox.New(sandbox.Config{Token: "import-test-token", Limits: sandbox.Limits{Off: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	dir := t.TempDir()
+	input := filepath.Join(dir, "contacts.csv")
+	data, _ := os.ReadFile("samples/contacts.csv")
+	os.WriteFile(input, data, 0o600)
+	results := filepath.Join(dir, "contacts.results.csv")
+
+	stdout, stderr, code := runImport(t, ts.URL, "", "--rate", "1000/s", "--plan", "--json", input)
+	if code != exitOK || !strings.Contains(stderr, "plan: 20 rows: 20 new") || !strings.Contains(stdout, `"new": 20`) || srv.Count() != 0 {
+		t.Fatalf("plan: exit %d, %d records\nstdout %s\nstderr %s", code, srv.Count(), stdout, stderr)
+	}
+	if _, stderr, code = runImport(t, ts.URL, "", "--rate", "1000/s", input); code != exitOK || !strings.Contains(stderr, "verified: 20 rows, 20 records, 0 duplicates") {
+		t.Fatalf("import: exit %d\n%s", code, stderr)
+	}
+	edited := strings.Replace(string(data), "edsger.dijkstra@example.com", "edsger@example.com", 1)
+	if edited == string(data) {
+		t.Fatal("the sample has no edsger.dijkstra@example.com to edit")
+	}
+	os.WriteFile(input, []byte(edited), 0o600)
+	_, stderr, code = runImport(t, ts.URL, "", "--rate", "1000/s", input)
+	if code != exitRowsFailed || !strings.Contains(stderr, "1 differs") || !strings.Contains(stderr, "--update") || srv.Count() != 20 {
+		t.Fatalf("edited sheet: exit %d, %d records\n%s", code, srv.Count(), stderr)
+	}
+	_, stderr, code = runImport(t, ts.URL, "", "--rate", "1000/s", "--update", input)
+	if code != exitOK || !strings.Contains(stderr, "1 updated") || srv.Count() != 20 {
+		t.Fatalf("--update: exit %d, %d records\n%s", code, srv.Count(), stderr)
+	}
+
+	env := map[string]string{"NEXUDUS_URL": ts.URL, "NEXUDUS_TOKEN": "import-test-token"}
+	_, stderr, code = runCLI(context.Background(), t, env, "", "undo", "--rate", "1000/s", results)
+	if code != exitCannotRun || !strings.Contains(stderr, "--yes") || srv.Count() != 20 {
+		t.Fatalf("undo without a terminal or --yes: exit %d, %d records\n%s", code, srv.Count(), stderr)
+	}
+	// One record is changed in Nexudus after the import: undo keeps it.
+	rec := srv.Records()[0]
+	rec.Notes = ptrTo("changed by hand")
+	srv.Insert(rec)
+	stdout, stderr, code = runCLI(context.Background(), t, env, "", "undo", "--rate", "1000/s", "--yes", "--json", results)
+	if code != exitRowsFailed || srv.Count() != 1 || !strings.Contains(stdout, `"deleted": 19`) || !strings.Contains(stdout, `"kept": 1`) {
+		t.Fatalf("undo --yes: exit %d, %d records (want the changed one kept)\nstdout %s\nstderr %s", code, srv.Count(), stdout, stderr)
+	}
+	if _, stderr, code = runCLI(context.Background(), t, env, "", "undo", "--rate", "1000/s", "--yes", "--force", results); code != exitOK || srv.Count() != 0 {
+		t.Fatalf("undo --force: exit %d, %d records\n%s", code, srv.Count(), stderr)
+	}
+}
+
+// TestImportRefusesOthersFiles: a --results path that is a folder or
+// someone else's file is refused before anything is read or sent, dry
+// run included.
+func TestImportRefusesOthersFiles(t *testing.T) {
+	dir := t.TempDir()
+	mine := filepath.Join(dir, "notes.csv")
+	os.WriteFile(mine, []byte("name,phone\nAnn,1\n"), 0o600)
+	for _, args := range [][]string{
+		{"--dry-run", "--results", dir, "samples/contacts.csv"},
+		{"--dry-run", "--results", mine, "samples/contacts.csv"},
+		{"--results", mine, "samples/contacts.csv"},
+	} {
+		_, stderr, code := runImport(t, "http://127.0.0.1:1", "", args...)
+		if code != exitCannotRun || !strings.Contains(stderr, "--results") || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Errorf("%v: exit %d\n%s\nwant exit 2, one line naming --results", args, code, stderr)
+		}
+	}
+	if b, _ := os.ReadFile(mine); string(b) != "name,phone\nAnn,1\n" {
+		t.Errorf("someone else's file was changed: %q", b)
+	}
+	_, stderr, code := runImport(t, "http://127.0.0.1:1", "", "--dry-run", "--skip-existing", "samples/contacts.csv")
+	if code != exitOK || !strings.Contains(stderr, "deprecated") {
+		t.Errorf("--skip-existing: exit %d\n%s\nwant it accepted with a deprecation note", code, stderr)
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }

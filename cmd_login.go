@@ -48,7 +48,7 @@ For unattended use set NEXUDUS_USERNAME and NEXUDUS_PASSWORD, and pass
 	cmd.Flags().StringVar(&f.url, "url", "", "Nexudus base URL (default $NEXUDUS_URL, else "+nexudus.DefaultBaseURL+")")
 	cmd.Flags().StringVar(&f.totp, "totp", "", "the current two-factor code, when the account uses one")
 	cmd.Flags().BoolVar(&f.logout, "logout", false, "remove the saved login for the URL instead")
-	cmd.Flags().DurationVar(&f.timeout, "timeout", defaultTimeout, "give up on one request after this long")
+	cmd.Flags().DurationVar(&f.timeout, "timeout", nexudus.DefaultTimeout, "give up on one request after this long")
 	return cmd
 }
 

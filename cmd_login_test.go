@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net"
+	"net/http"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,7 +39,9 @@ func TestLogin(t *testing.T) {
 		t.Fatalf("config dir: %v; want 0700", err)
 	}
 	sess, err := store.Load(url)
-	if err != nil || sess == nil || sess.AccessToken == "" || sess.RefreshToken == "" || sess.ClientID != clientTestEmail || sess.Expiry.Before(time.Now()) {
+	// The login has a client_id of its own, never the email, so that
+	// another application signing in with the email leaves it alone.
+	if err != nil || sess == nil || sess.AccessToken == "" || sess.RefreshToken == "" || !isGUID(sess.ClientID) || sess.Email != clientTestEmail || sess.Expiry.Before(time.Now()) {
 		t.Fatalf("saved login = %+v, %v", sess, err)
 	}
 	raw, _ := os.ReadFile(path)
@@ -200,4 +205,95 @@ func closedURL(t *testing.T) string {
 	url := "http://" + ln.Addr().String()
 	ln.Close()
 	return url
+}
+
+// isGUID reports whether s is written as a GUID (8-4-4-4-12 hex digits).
+func isGUID(s string) bool {
+	parts := strings.Split(s, "-")
+	if len(parts) != 5 {
+		return false
+	}
+	for i, p := range parts {
+		if len(p) != []int{8, 4, 4, 4, 12}[i] || strings.Trim(p, "0123456789abcdef") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// TestLoginSurvivesOtherAppsSigningIn: after `contactbulk login`, another
+// application signing in with the same email (under the email as
+// client_id) leaves our login working; a login saved by an older version,
+// whose client_id is the email, keeps working until then, and the next
+// login replaces it with a client_id of its own.
+func TestLoginSurvivesOtherAppsSigningIn(t *testing.T) {
+	t.Parallel()
+	_, url := startClientSandbox(t, sandbox.Config{})
+	signInAs := func(t *testing.T, clientID string) string {
+		t.Helper()
+		form := neturl.Values{"grant_type": {"password"}, "username": {clientTestEmail}, "password": {clientTestPassword}}
+		req, err := http.NewRequest(http.MethodPost, url+"/api/token", strings.NewReader(form.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if clientID != "" {
+			req.Header.Set("client_id", clientID)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var tok struct {
+			RefreshToken string `json:"refresh_token"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("sign-in as %q: %d %v", clientID, resp.StatusCode, err)
+		}
+		return tok.RefreshToken
+	}
+	// list runs a listing through connect with the saved login, its access
+	// token spoilt first so that the call must refresh.
+	list := func(t *testing.T, a *app) error {
+		t.Helper()
+		store := nexudus.SessionStore{Dir: a.configDir}
+		sess, err := store.Load(url)
+		if err != nil || sess == nil {
+			t.Fatalf("saved login: %v, %v", sess, err)
+		}
+		sess.AccessToken = "spoilt"
+		if err := store.Save(url, *sess); err != nil {
+			t.Fatal(err)
+		}
+		client, closeFn, err := a.connect(context.Background(), &clientFlags{rate: "100/s", timeout: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer closeFn()
+		_, err = client.List(context.Background(), nexudus.ListOptions{Size: 1})
+		return err
+	}
+
+	a, _, _ := clientTestApp(t, map[string]string{"NEXUDUS_URL": url, "NEXUDUS_USERNAME": clientTestEmail, "NEXUDUS_PASSWORD": clientTestPassword})
+	store := nexudus.SessionStore{Dir: a.configDir}
+	// An older version's login: signed in under the email.
+	if err := store.Save(url, nexudus.Session{AccessToken: "x", RefreshToken: signInAs(t, clientTestEmail), ClientID: clientTestEmail}); err != nil {
+		t.Fatal(err)
+	}
+	if err := list(t, a); err != nil {
+		t.Fatalf("an older version's login stopped working: %v", err)
+	}
+	if err := a.run(context.Background(), []string{"login"}); err != nil {
+		t.Fatalf("login: %v", err)
+	}
+	sess, _ := store.Load(url)
+	if sess == nil || !isGUID(sess.ClientID) {
+		t.Fatalf("the new login's client_id = %+v, want a GUID", sess)
+	}
+	signInAs(t, "")              // another app, no client_id: the email
+	signInAs(t, clientTestEmail) // another app, the email as client_id
+	if err := list(t, a); err != nil {
+		t.Fatalf("our login stopped working after other apps signed in: %v", err)
+	}
 }

@@ -95,11 +95,10 @@ printed token. --allow-remote lifts that, at your own risk.`,
 // sandboxConfig checks the flags and turns them into a sandbox.Config.
 func (a *app) sandboxConfig(f sandboxFlags) (sandbox.Config, error) {
 	cfg := sandbox.Config{
-		Token:           f.token,
-		DataFile:        f.data,
-		MaxPageSize:     f.maxPageSize,
-		LegacyDirection: f.legacyDirection,
-		TokenTTL:        f.tokenTTL,
+		Token:       f.token,
+		DataFile:    f.data,
+		MaxPageSize: f.maxPageSize,
+		TokenTTL:    f.tokenTTL,
 		Faults: sandbox.Faults{
 			Latency: f.latency, ServerErrors: f.errorRate, DropAfterCreate: f.dropRate,
 			Stalls: f.stallRate, StallFor: f.stallFor, Seed: f.seed,
@@ -107,6 +106,9 @@ func (a *app) sandboxConfig(f sandboxFlags) (sandbox.Config, error) {
 	}
 	if f.noLimits {
 		cfg.Limits = sandbox.Limits{Off: true}
+	}
+	if f.legacyDirection {
+		cfg.Behaviour.Direction = sandbox.DirLegacy
 	}
 	if err := checkLoopback(f.addr, f.allowRemote); err != nil {
 		return cfg, err

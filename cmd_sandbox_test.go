@@ -265,3 +265,35 @@ func TestSandboxCommandUsage(t *testing.T) {
 		}
 	})
 }
+
+// TestSandboxDataInUse runs two commands on one sandbox data file at once:
+// the second refuses with exit 2, says why, and does not advise removing
+// the file (that would lose the first run's records).
+func TestSandboxDataInUse(t *testing.T) {
+	t.Parallel()
+	a, _, _ := testApp(t, nil, "")
+	if err := os.MkdirAll(a.cacheDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(a.cacheDir, "sandbox.json")
+	_, _, _, _, stop := startSandboxCommand(t, func(ctx context.Context, stdout, stderr io.Writer) error {
+		return run(ctx, []string{"sandbox", "--addr", "127.0.0.1:0", "--data", data}, strings.NewReader(""), stdout, stderr)
+	})
+	check := func(what string, err error) {
+		t.Helper()
+		if code := exitCode(err); code != exitCannotRun || err == nil || !strings.Contains(err.Error(), "another contactbulk run is using the sandbox data in "+data) ||
+			strings.Contains(err.Error(), "remove") || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: exit %d, error %v; want exit 2 saying the data is in use", what, code, err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // a command that wrongly starts serving stops at once
+	check("a second sandbox command", a.run(ctx, []string{"sandbox", "--addr", "127.0.0.1:0", "--data", data}))
+	check("export --sandbox", a.run(context.Background(), []string{"export", "--sandbox"}))
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.run(context.Background(), []string{"export", "--sandbox", "--out", filepath.Join(t.TempDir(), "out.csv")}); err != nil {
+		t.Errorf("export --sandbox once the sandbox stopped: %v", err)
+	}
+}

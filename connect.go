@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -30,15 +32,6 @@ type clientFlags struct {
 	writes      bool
 }
 
-// Defaults of the connection flags.
-const (
-	defaultWriteRate   = "60/min"
-	defaultRequestRate = "120/min"
-	defaultDailyWrites = 2500
-	defaultTimeout     = 30 * time.Second
-	documentedPerHour  = 5000 // Nexudus's limit on all requests in any hour
-)
-
 // register adds the connection flags to cmd; writes adds the write pacing
 // flags of a command that creates records.
 func (f *clientFlags) register(cmd *cobra.Command, writes bool) {
@@ -46,13 +39,22 @@ func (f *clientFlags) register(cmd *cobra.Command, writes bool) {
 	fs := cmd.Flags()
 	fs.StringVar(&f.url, "url", "", "Nexudus base URL (default $NEXUDUS_URL, else "+nexudus.DefaultBaseURL+")")
 	if writes {
-		fs.StringVar(&f.rate, "rate", defaultWriteRate, "most creates per period, like 60/min, 2/s or 5000/h")
-		fs.IntVar(&f.dailyWrites, "daily-writes", defaultDailyWrites, "most creates in any 24 hours, shared by every run against the same URL")
+		fs.StringVar(&f.rate, "rate", nexudus.DefaultWriteRate().String(), "most creates per period, like 60/min, 2/s or 5000/h")
+		fs.IntVar(&f.dailyWrites, "daily-writes", nexudus.DefaultDailyWrites, "most creates in any 24 hours, shared by every run against the same URL")
 	} else {
-		fs.StringVar(&f.rate, "rate", defaultRequestRate, "most requests per period, like 120/min, 2/s or 5000/h")
+		fs.StringVar(&f.rate, "rate", nexudus.DefaultRate().String(), "most requests per period, like 120/min, 2/s or 5000/h")
 	}
 	fs.BoolVar(&f.sandbox, "sandbox", false, "run against an embedded local sandbox instead of Nexudus (its data persists in the cache dir)")
-	fs.DurationVar(&f.timeout, "timeout", defaultTimeout, "give up on one request after this long")
+	fs.DurationVar(&f.timeout, "timeout", nexudus.DefaultTimeout, "give up on one request after this long")
+}
+
+// checkConcurrency refuses a number of workers (--concurrency) outside 1 to
+// nexudus.MaxConcurrency as a usage error saying why.
+func checkConcurrency(n int) error {
+	if n < 1 || n > nexudus.MaxConcurrency {
+		return usageErrorf("--concurrency %d: must be between 1 and %d (requests are paced to the server's limits, so more workers do not go faster)", n, nexudus.MaxConcurrency)
+	}
+	return nil
 }
 
 // connection is a client configuration before the client is built: doctor
@@ -99,7 +101,7 @@ func (a *app) prepare(ctx context.Context, f *clientFlags) (*connection, error) 
 	}
 	logf := a.logger()
 	// PerHour: at 120/min a long run would pass Nexudus's 5,000 an hour.
-	cfg := nexudus.Config{Timeout: f.timeout, Logf: logf, PerHour: documentedPerHour}
+	cfg := nexudus.Config{Timeout: f.timeout, Logf: logf, PerHour: nexudus.DocumentedPerHour}
 	if f.writes {
 		cfg.WriteRate = r
 		cfg.DailyWrites = f.dailyWrites
@@ -135,8 +137,12 @@ func (a *app) prepare(ctx context.Context, f *clientFlags) (*connection, error) 
 			cfg.BudgetFile = nexudus.BudgetPath(dir, cfg.BaseURL)
 		}
 	}
-	if err := a.credentials(&cfg, &conn.source); err != nil {
+	user, err := a.credentials(&cfg, &conn.source)
+	if err != nil {
 		return nil, err
+	}
+	if dir := a.stateDir(); dir != "" && user != "" {
+		cfg.PaceFile = nexudus.PacePath(dir, cfg.BaseURL, user)
 	}
 	conn.cfg = cfg
 	return conn, nil
@@ -169,37 +175,50 @@ func (a *app) stateDir() string {
 }
 
 // credentials fills cfg's credentials, in order: NEXUDUS_TOKEN,
-// NEXUDUS_TOKEN_FILE, the login saved for cfg.BaseURL. None is not an
-// error here; connect refuses it, doctor reports it.
-func (a *app) credentials(cfg *nexudus.Config, source *string) error {
+// NEXUDUS_TOKEN_FILE, the login saved for cfg.BaseURL, and returns who
+// they are for the pacing windows (the email, or a digest of the token).
+// None is not an error here; connect refuses it, doctor reports it. A
+// token that cannot be sent is a usage error naming where it came from.
+func (a *app) credentials(cfg *nexudus.Config, source *string) (user string, err error) {
 	if t := strings.TrimSpace(a.getenv("NEXUDUS_TOKEN")); t != "" {
+		if err := nexudus.CheckToken(t); err != nil {
+			return "", usageErrorf("NEXUDUS_TOKEN: %v", err)
+		}
 		cfg.Token, *source = t, "NEXUDUS_TOKEN"
-		return nil
+		return tokenUser(t), nil
 	}
 	if path := strings.TrimSpace(a.getenv("NEXUDUS_TOKEN_FILE")); path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
-			return usageErrorf("NEXUDUS_TOKEN_FILE: cannot read %s (%v): point it at a file holding only the token", path, unwrapPath(err))
+			return "", usageErrorf("NEXUDUS_TOKEN_FILE: cannot read %s (%v): point it at a file holding only the token", path, unwrapPath(err))
 		}
 		t := strings.TrimSpace(string(b))
-		if t == "" || strings.ContainsAny(t, " \t\r\n") {
-			return usageErrorf("NEXUDUS_TOKEN_FILE: %s must hold the token alone on one line", path)
+		if t == "" || nexudus.CheckToken(t) != nil {
+			return "", usageErrorf("NEXUDUS_TOKEN_FILE: %s must hold the token alone on one line", path)
 		}
 		cfg.Token, *source = t, "NEXUDUS_TOKEN_FILE"
-		return nil
+		return tokenUser(t), nil
 	}
 	store := nexudus.SessionStore{Dir: a.configDir}
 	sess, err := store.Load(cfg.BaseURL)
 	if err != nil {
-		return usageErrorf("%v", err)
+		return "", usageErrorf("%v", err)
 	}
-	if sess != nil {
-		base := cfg.BaseURL
-		cfg.Session = sess
-		cfg.SaveSession = func(s nexudus.Session) error { return store.Save(base, s) }
-		*source = "saved login (" + sess.ClientID + ")"
+	if sess == nil {
+		return "", nil
 	}
-	return nil
+	base := cfg.BaseURL
+	cfg.Session = sess
+	cfg.SaveSession = func(s nexudus.Session) error { return store.Save(base, s) }
+	*source = "saved login (" + sess.User() + ")"
+	return sess.User(), nil
+}
+
+// tokenUser names the holder of a fixed token for the pacing windows,
+// without the token: a digest of it.
+func tokenUser(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return "token " + hex.EncodeToString(sum[:8])
 }
 
 // unwrapPath drops the path an *os.PathError repeats.
@@ -256,6 +275,9 @@ func (a *app) startSandbox(ctx context.Context) (url, token string, stop func(),
 		return "", "", nil, usageErrorf("--sandbox: cannot create %s: %v", a.cacheDir, unwrapPath(err))
 	}
 	srv, err := sandbox.New(sandbox.Config{DataFile: filepath.Join(a.cacheDir, "sandbox.json")})
+	if errors.Is(err, sandbox.ErrDataInUse) {
+		return "", "", nil, usageErrorf("--sandbox: %v", err) // removing the file would lose the other run's records
+	}
 	if err != nil {
 		return "", "", nil, usageErrorf("--sandbox: %v (remove the file to start afresh)", err)
 	}
@@ -297,7 +319,7 @@ func (a *app) startSandbox(ctx context.Context) (url, token string, stop func(),
 func liftRequestPacing(cfg *nexudus.Config) {
 	requests := cfg.Rate
 	if requests.IsZero() {
-		requests = nexudus.Rate{N: 120, Per: time.Minute} // the client's default
+		requests = nexudus.DefaultRate()
 	}
 	w := cfg.WriteRate
 	if w.IsZero() || float64(w.N)/w.Per.Seconds() <= float64(requests.N)/requests.Per.Seconds() {

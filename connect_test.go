@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -119,6 +120,10 @@ func TestConnectRefusesBadConfiguration(t *testing.T) {
 	if err := os.WriteFile(blank, []byte("\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	twoLines := filepath.Join(t.TempDir(), "two-lines")
+	if err := os.WriteFile(twoLines, []byte("abc\ndef\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	good := clientFlags{rate: "60/min", timeout: time.Second}
 	tests := []struct {
 		name    string
@@ -135,6 +140,11 @@ func TestConnectRefusesBadConfiguration(t *testing.T) {
 		{"token file missing", good, map[string]string{"NEXUDUS_TOKEN_FILE": missing}, "NEXUDUS_TOKEN_FILE"},
 		{"token file blank", good, map[string]string{"NEXUDUS_TOKEN_FILE": blank}, "must hold the token"},
 		{"sandbox and url", clientFlags{url: "https://x.example.com", rate: "60/min", timeout: time.Second, sandbox: true}, nil, "choose one"},
+		{"token with a newline", good, map[string]string{"NEXUDUS_TOKEN": "abc\ndef"}, "NEXUDUS_TOKEN: the token has a space, line break"},
+		{"token with a space", good, map[string]string{"NEXUDUS_TOKEN": "abc def"}, "NEXUDUS_TOKEN: the token has a space"},
+		{"token file with two lines", good, map[string]string{"NEXUDUS_TOKEN_FILE": twoLines}, "must hold the token alone on one line"},
+		{"huge rate", clientFlags{rate: "99999999999999999999/s", timeout: time.Second}, map[string]string{"NEXUDUS_TOKEN": "t"}, "--rate: rate \"99999999999999999999/s\": at most 1000000"},
+		{"large rate", clientFlags{rate: "4611686018427387904/s", timeout: time.Second, writes: true, dailyWrites: 1}, map[string]string{"NEXUDUS_TOKEN": "t"}, "at most 1000000"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -357,5 +367,97 @@ func TestLockedStderr(t *testing.T) {
 	a.stderr = os.Stderr
 	if a.lockedStderr() != os.Stderr {
 		t.Error("an *os.File was wrapped, hiding the terminal")
+	}
+}
+
+// TestConnectNeverShowsUserInfo: a URL with a user name (and password) in
+// it is refused, exit 2, and no part of the user info is shown.
+func TestConnectNeverShowsUserInfo(t *testing.T) {
+	t.Parallel()
+	for _, raw := range []string{"https://ann.lee@spaces.nexudus.com", "https://ann.lee:pa55word@spaces.nexudus.com/x?y=1", "ann.lee:pa55word@spaces.nexudus.com"} {
+		t.Run(raw, func(t *testing.T) {
+			a, stdout, stderr := clientTestApp(t, map[string]string{"NEXUDUS_URL": raw, "NEXUDUS_TOKEN": "t"})
+			_, _, err := a.connect(context.Background(), &clientFlags{rate: "60/min", timeout: time.Second})
+			if exitCode(err) != exitCannotRun {
+				t.Fatalf("connect: %v, want exit 2", err)
+			}
+			for _, out := range []string{err.Error(), stdout.String(), stderr.String()} {
+				if strings.Contains(out, "ann") || strings.Contains(out, "pa55word") {
+					t.Errorf("output shows the user info: %q", out)
+				}
+			}
+		})
+	}
+}
+
+// TestConnectChecksTheStateFolder: an unwritable state folder, or a write
+// budget dated after the clock, is exit 2 at the start, naming the folder
+// or the file to delete.
+func TestConnectChecksTheStateFolder(t *testing.T) {
+	t.Parallel()
+	t.Run("unwritable", func(t *testing.T) {
+		a, _, _ := clientTestApp(t, map[string]string{"NEXUDUS_TOKEN": "t"})
+		if err := os.WriteFile(a.cacheDir, nil, 0o600); err != nil { // a file where the folder should be
+			t.Fatal(err)
+		}
+		_, _, err := a.connect(context.Background(), &clientFlags{rate: "60/min", dailyWrites: 10, writes: true, timeout: time.Second})
+		if exitCode(err) != exitCannotRun || !strings.Contains(err.Error(), a.cacheDir) || strings.Contains(err.Error(), "\n") {
+			t.Fatalf("connect: %v, want exit 2 naming %s", err, a.cacheDir)
+		}
+	})
+	t.Run("budget from the future", func(t *testing.T) {
+		a, _, _ := clientTestApp(t, map[string]string{"NEXUDUS_TOKEN": "t"})
+		path := nexudus.BudgetPath(a.cacheDir, nexudus.DefaultBaseURL)
+		if err := os.MkdirAll(a.cacheDir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		next := time.Now().AddDate(1, 0, 0).UTC().Format(time.RFC3339)
+		if err := os.WriteFile(path, []byte(`{"writes":["`+next+`"]}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := a.connect(context.Background(), &clientFlags{rate: "60/min", dailyWrites: 10, writes: true, timeout: time.Second})
+		if exitCode(err) != exitCannotRun || !strings.Contains(err.Error(), "delete "+path) {
+			t.Fatalf("connect: %v, want exit 2 saying to delete %s", err, path)
+		}
+	})
+}
+
+func TestCheckConcurrency(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		n  int
+		ok bool
+	}{{1, true}, {4, true}, {nexudus.MaxConcurrency, true}, {0, false}, {-3, false}, {nexudus.MaxConcurrency + 1, false}, {100000000, false}} {
+		err := checkConcurrency(tc.n)
+		if (err == nil) != tc.ok {
+			t.Errorf("checkConcurrency(%d) = %v, want ok %v", tc.n, err, tc.ok)
+		}
+		if err != nil && (exitCode(err) != exitCannotRun || !strings.Contains(err.Error(), "--concurrency")) {
+			t.Errorf("checkConcurrency(%d) = %v, want a usage error naming --concurrency", tc.n, err)
+		}
+	}
+}
+
+// TestExitCodesOfStops: what must be fixed first is exit 2; a lasting
+// throttle, like the daily budget, leaves rows pending: exit 1.
+func TestExitCodesOfStops(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"401", &nexudus.APIError{Status: 401}, exitCannotRun},
+		{"403", &nexudus.ForbiddenError{Role: "ContractContact-Create", Err: &nexudus.APIError{Status: 403}}, exitCannotRun},
+		{"unreachable", fmt.Errorf("create contact: %w: dial refused", nexudus.ErrUnreachable), exitCannotRun},
+		{"redirect", fmt.Errorf("list: %w", &nexudus.RedirectError{Status: 302}), exitCannotRun},
+		{"state file", &nexudus.StateError{Path: "x"}, exitCannotRun},
+		{"throttled", &nexudus.ThrottledError{Status: 409, Err: &nexudus.APIError{Status: 409}}, exitRowsFailed},
+		{"budget", &nexudus.BudgetError{Limit: 1}, exitRowsFailed},
+	}
+	for _, tc := range tests {
+		if got := exitCode(tc.err); got != tc.want {
+			t.Errorf("%s: exit %d, want %d", tc.name, got, tc.want)
+		}
 	}
 }

@@ -68,7 +68,11 @@ func TestRunPaging(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			srv, api := start(t, sandbox.Config{MaxPageSize: tc.maxSize, LegacyDirection: tc.legacy})
+			dir := sandbox.DirEndpoint
+			if tc.legacy {
+				dir = sandbox.DirLegacy
+			}
+			srv, api := start(t, sandbox.Config{MaxPageSize: tc.maxSize, Behaviour: sandbox.Behaviour{Direction: dir}})
 			srv.Generate(tc.records, 0)
 			var out bytes.Buffer
 			sum, err := Run(context.Background(), api, &out, Options{PageSize: tc.pageSize, Window: tc.window, Descending: tc.desc})

@@ -2,63 +2,53 @@ package importer
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"contactbulk/mapping"
+	"contactbulk/safefile"
 )
 
-// ErrJournalMismatch marks a journal written for another input: applying it
-// would skip or reconcile the wrong rows, so the import refuses to start.
+// ErrJournalMismatch marks a journal written for another input or another
+// space: applying it would settle the wrong rows, so the import refuses to
+// start.
 var ErrJournalMismatch = errors.New("journal belongs to a different input")
 
-// journalVersion is the format of the journal's lines; a journal of another
-// version is refused rather than guessed at.
-const journalVersion = 1
+// journalVersion is the format of new journals. Version 1 journals (rows
+// keyed by content) are still read: their created Ids count, and their
+// requests in flight are waited out before the space is read.
+const journalVersion = 2
 
 // JournalPath returns where the import keeps the journal of a results file:
 // beside it, with ".journal" appended.
 func JournalPath(results string) string { return results + ".journal" }
 
-// rowState is what the journal knows about one row.
-type rowState int
-
-const (
-	stateNone     rowState = iota // never sent, or sent and known not to have been (unsent)
-	stateInFlight                 // begin written, no end: outcome unknown
-	stateDone                     // created or found existing, with an Id
-	stateFailed                   // the API refused it
-)
-
-// journalEntry is the latest state of one row, keyed by its content key.
-type journalEntry struct {
-	Row    int       // spreadsheet row when last written, for messages
-	State  rowState  //
-	Status Status    // Created or Exists when State is stateDone
-	ID     int64     // when State is stateDone
-	Msg    string    // the API's message when State is stateFailed
-	Since  time.Time // when State is stateInFlight: when the create was last about to be sent
-	fresh  bool      // written by this process
-}
-
-// journalLine is one line of the journal file, JSON encoded.
+// journalLine is one line of the journal file, JSON encoded. Ops:
+//
+//	begin         a create of row Key is about to be sent (At)
+//	done          row Key was created as record ID (sent, or found after an unknown outcome)
+//	unsent        the begun create was never sent
+//	update-begin  record ID is about to be replaced with row Key (At)
+//	updated       record ID was replaced with row Key
+//	delete-begin  record ID (created for row Key) is about to be deleted (At)
+//	deleted       record ID is gone
+//
+// Version 1 journals also hold exists and failed lines, which say nothing
+// a run needs now: the space is read instead.
 type journalLine struct {
-	Op  string `json:"op"` // begin, done, exists, failed, unsent
+	Op  string `json:"op"`
 	Key string `json:"key"`
 	Row int    `json:"row"`
 	ID  int64  `json:"id,omitempty"`
 	Msg string `json:"msg,omitempty"`
-	At  int64  `json:"at,omitempty"` // begin: Unix milliseconds when written
+	At  int64  `json:"at,omitempty"` // begin lines: Unix milliseconds when written
+	FP  string `json:"fp,omitempty"` // done and updated lines: the fingerprint of what was written
 }
 
 // journalHeader is the first line of a journal file.
@@ -71,22 +61,40 @@ type journalHeader struct {
 
 const journalMagic = "contactbulk import"
 
-// journal is the durable, append-only record of every create: a begin line
-// is fsync'd before a create is sent and an end line after its answer, so a
-// crash at any point leaves enough to never create a row twice.
+// inFlight is a write whose outcome the journal does not know: begun, and
+// neither finished nor known unsent.
+type inFlight struct {
+	Key   string
+	Row   int
+	ID    int64     // the record, for updates and deletes
+	Since time.Time // when it was last about to be sent
+}
+
+// journal is the durable, append-only record of every write: a begin line
+// is fsync'd before a request is sent and an end line after its answer, so
+// that a crash at any point leaves enough to never create a row twice. It
+// does not say what the space holds (the space is read for that); it says
+// which writes may still land, and which records this import created.
 type journal struct {
 	mu      sync.Mutex
 	f       *os.File
-	unlock  func() // releases the lock taken by lockJournal
+	unlock  func() // releases the lock taken by openJournal
 	path    string
-	input   string // the input named in the header
-	target  string // where its rows were created ("" unknown)
-	entries map[string]*journalEntry
-	claimed map[int64]string // Id -> key of the row that owns it
-	rows    int              // row keys present in the file when opened
-	settled int              // of which done or in flight: what resuming depends on
-	written time.Time        // the file's modification time when opened: the time of begin lines without one
-	now     func() time.Time // the clock of begin lines
+	input   string              // the input named in the header
+	target  string              // where its rows were created ("" unknown)
+	creates map[string]inFlight // row key -> create in flight
+	updates map[string]inFlight // row key -> update in flight
+	deletes map[int64]inFlight  // record Id -> delete in flight
+	created map[int64]string    // record Id -> row key: records this import created
+	byKey   map[string]int64    // row key -> the record last created for it
+	deleted map[int64]bool      // records this import deleted
+	upd     map[int64]bool      // records this import updated
+	prints  map[int64]string    // record Id -> fingerprint of what this import last wrote to it
+	ver     int                 // the file's format version
+	rows    int                 // distinct row keys in the file when opened
+	settled int                 // of which created or in flight when opened: what resuming depends on
+	written time.Time           // the file's modification time when opened: the time of begin lines without one
+	now     func() time.Time    // the clock of begin lines
 }
 
 // openJournal opens the journal at path, creating it (0600) for input and
@@ -100,18 +108,29 @@ func openJournal(path, input, target string) (*journal, error) {
 		path:    path,
 		input:   input,
 		target:  target,
-		entries: make(map[string]*journalEntry),
-		claimed: make(map[int64]string),
+		creates: make(map[string]inFlight),
+		updates: make(map[string]inFlight),
+		deletes: make(map[int64]inFlight),
+		created: make(map[int64]string),
+		byKey:   make(map[string]int64),
+		upd:     make(map[int64]bool),
+		prints:  make(map[int64]string),
+		ver:     journalVersion,
+		deleted: make(map[int64]bool),
 		now:     time.Now,
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open journal: %w", err)
 	}
-	unlock, err := lockJournal(f)
+	unlock, err := safefile.TryLock(f)
+	if errors.Is(err, safefile.ErrLocked) {
+		f.Close()
+		return nil, fmt.Errorf("another import is running with the journal %s (the same results file); wait for it to finish, or choose another --results path", path)
+	}
 	if err != nil {
 		f.Close()
-		return nil, err
+		return nil, fmt.Errorf("lock journal: %w", err)
 	}
 	j.f, j.unlock = f, unlock
 	if st, err := f.Stat(); err == nil {
@@ -164,65 +183,94 @@ func (j *journal) writeHeader() error {
 	return nil
 }
 
-// load replays the journal's lines; the latest line about a row wins.
+// isJournal reports whether the file at path starts like a journal.
+func isJournal(path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	head := make([]byte, 256)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return false, err
+	}
+	if n == 0 {
+		return true, nil // created and killed before its header: ours
+	}
+	return bytes.HasPrefix(head[:n], []byte(`{"journal":"`+journalMagic+`"`)), nil
+}
+
+// load replays the journal's lines; the latest line about a write wins.
 func (j *journal) load(data []byte) error {
 	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
 	var h journalHeader
 	if err := json.Unmarshal([]byte(lines[0]), &h); err != nil || h.Journal != journalMagic {
 		return fmt.Errorf("%s is not a contactbulk journal; delete it or choose another --results path", j.path)
 	}
-	if h.Version != journalVersion {
-		return fmt.Errorf("journal %s has format version %d, this contactbulk reads version %d", j.path, h.Version, journalVersion)
+	if h.Version < 1 || h.Version > journalVersion {
+		return fmt.Errorf("journal %s has format version %d, this contactbulk reads versions 1 to %d", j.path, h.Version, journalVersion)
 	}
 	if h.Target != "" && j.target != "" && h.Target != j.target {
 		return fmt.Errorf("%w: %s records imports into %s, not %s; choose another --results path for this import (its rows were created there, not here)",
 			ErrJournalMismatch, j.path, h.Target, j.target)
 	}
-	j.input = h.Input
+	j.input, j.ver = h.Input, h.Version
+	keys := make(map[string]bool)
 	for n, line := range lines[1:] {
 		var l journalLine
-		if err := json.Unmarshal([]byte(line), &l); err != nil || l.Key == "" {
+		if err := json.Unmarshal([]byte(line), &l); err != nil || l.Key == "" && l.ID == 0 {
 			return fmt.Errorf("journal %s is damaged at line %d; it cannot be trusted to prevent duplicates, so check the space before deleting it", j.path, n+2)
 		}
-		j.apply(l, false)
+		j.apply(l)
+		keys[l.Key] = true
 	}
-	j.rows = len(j.entries)
-	for _, e := range j.entries {
-		if e.State == stateDone || e.State == stateInFlight {
-			j.settled++
-		}
+	j.rows = len(keys)
+	settled := make(map[string]bool)
+	for _, key := range j.created {
+		settled[key] = true
 	}
+	for key := range j.creates {
+		settled[key] = true
+	}
+	j.settled = len(settled)
 	return nil
 }
 
 // apply records l in memory. The caller holds mu, or is loading.
-func (j *journal) apply(l journalLine, fresh bool) {
-	e := j.entries[l.Key]
-	if e == nil {
-		e = &journalEntry{}
-		j.entries[l.Key] = e
+func (j *journal) apply(l journalLine) {
+	since := time.UnixMilli(l.At)
+	if l.At == 0 {
+		since = j.written
 	}
-	e.Row = l.Row
-	e.fresh = fresh
-	e.Since = time.Time{}
 	switch l.Op {
 	case "begin":
-		e.State = stateInFlight
-		e.Since = time.UnixMilli(l.At)
-		if l.At == 0 {
-			e.Since = j.written
-		}
-	case "done", "exists":
-		e.State, e.ID, e.Msg = stateDone, l.ID, l.Msg
-		e.Status = Created
-		if l.Op == "exists" {
-			e.Status = Exists
-		}
-		j.claimed[l.ID] = l.Key
-	case "failed":
-		e.State, e.Msg = stateFailed, l.Msg
+		j.creates[l.Key] = inFlight{Key: l.Key, Row: l.Row, Since: since}
+	case "done":
+		delete(j.creates, l.Key)
+		j.created[l.ID] = l.Key
+		j.byKey[l.Key] = l.ID
+		j.prints[l.ID] = l.FP
 	case "unsent":
-		e.State = stateNone
+		delete(j.creates, l.Key)
+	case "update-begin":
+		j.updates[l.Key] = inFlight{Key: l.Key, Row: l.Row, ID: l.ID, Since: since}
+	case "updated":
+		delete(j.updates, l.Key)
+		j.upd[l.ID] = true
+		j.prints[l.ID] = l.FP
+	case "update-unsent":
+		delete(j.updates, l.Key)
+	case "delete-begin":
+		j.deletes[l.ID] = inFlight{Key: l.Key, Row: l.Row, ID: l.ID, Since: since}
+	case "deleted":
+		delete(j.deletes, l.ID)
+		j.deleted[l.ID] = true
+	case "delete-unsent":
+		delete(j.deletes, l.ID)
+	case "exists", "failed":
+		// Version 1: the end of a create that created nothing.
+		delete(j.creates, l.Key)
 	}
 }
 
@@ -248,30 +296,21 @@ func (j *journal) record(l journalLine) error {
 	if err := j.append(b); err != nil {
 		return err
 	}
-	j.apply(l, true)
+	j.apply(l)
 	return nil
 }
 
-// begin durably records, with the time, that row key is about to be sent;
-// it is written again before each attempt, so the last begin of a row tells
-// from when a request of a killed run may still land.
+// begin durably records, with the time, that a create of row key is about
+// to be sent; it is written again before each attempt, so the last begin of
+// a row tells from when a request of a killed run may still land.
 func (j *journal) begin(key string, row int) error {
 	return j.record(journalLine{Op: "begin", Key: key, Row: row, At: j.now().UnixMilli()})
 }
 
-// done durably records that row key was created (or found) with id; note
-// says how, when it is worth telling ("found after an unknown outcome").
-func (j *journal) done(key string, row int, status Status, id int64, note string) error {
-	op := "done"
-	if status == Exists {
-		op = "exists"
-	}
-	return j.record(journalLine{Op: op, Key: key, Row: row, ID: id, Msg: note})
-}
-
-// failed durably records that the API refused row key with msg.
-func (j *journal) failed(key string, row int, msg string) error {
-	return j.record(journalLine{Op: "failed", Key: key, Row: row, Msg: msg})
+// done durably records that row key was created as record id (sent now, or
+// found after an unknown outcome), with the fingerprint of what was sent.
+func (j *journal) done(key string, row int, id int64, fp string) error {
+	return j.record(journalLine{Op: "done", Key: key, Row: row, ID: id, FP: fp})
 }
 
 // unsent durably records that row key's begun create was never sent.
@@ -279,31 +318,160 @@ func (j *journal) unsent(key string, row int) error {
 	return j.record(journalLine{Op: "unsent", Key: key, Row: row})
 }
 
-// lookup returns a copy of what the journal knows about key.
-func (j *journal) lookup(key string) (journalEntry, bool) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	e, ok := j.entries[key]
-	if !ok {
-		return journalEntry{}, false
-	}
-	return *e, true
+// beginUpdate durably records that record id is about to be replaced with
+// row key.
+func (j *journal) beginUpdate(key string, row int, id int64) error {
+	return j.record(journalLine{Op: "update-begin", Key: key, Row: row, ID: id, At: j.now().UnixMilli()})
 }
 
-// claimedBy returns the key of the row that owns id, or "".
-func (j *journal) claimedBy(id int64) string {
+// updated durably records the end of row key's update: sent and answered
+// (ok, with the fingerprint of what was sent), or not sent at all.
+func (j *journal) updated(key string, row int, id int64, ok bool, fp string) error {
+	if !ok {
+		return j.record(journalLine{Op: "update-unsent", Key: key, Row: row, ID: id})
+	}
+	return j.record(journalLine{Op: "updated", Key: key, Row: row, ID: id, FP: fp})
+}
+
+// lastWritten returns the fingerprint of what this import last wrote to
+// record id, "" when unknown (a version 1 journal).
+func (j *journal) lastWritten(id int64) string {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return j.claimed[id]
+	return j.prints[id]
+}
+
+// beginDelete durably records that record id (row key's) is about to be
+// deleted.
+func (j *journal) beginDelete(key string, row int, id int64) error {
+	return j.record(journalLine{Op: "delete-begin", Key: key, Row: row, ID: id, At: j.now().UnixMilli()})
+}
+
+// deletedRecord durably records the end of a delete of record id: gone
+// (ok), or not sent at all.
+func (j *journal) deletedRecord(key string, row int, id int64, ok bool) error {
+	op := "deleted"
+	if !ok {
+		op = "delete-unsent"
+	}
+	return j.record(journalLine{Op: op, Key: key, Row: row, ID: id})
+}
+
+// createInFlight returns the create of row key whose outcome is unknown.
+func (j *journal) createInFlight(key string) (inFlight, bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	w, ok := j.creates[key]
+	return w, ok
+}
+
+// createsInFlight returns every create whose outcome is unknown.
+func (j *journal) createsInFlight() []inFlight {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := make([]inFlight, 0, len(j.creates))
+	for _, w := range j.creates {
+		out = append(out, w)
+	}
+	return out
+}
+
+// updateInFlight returns the update of row key whose outcome is unknown.
+func (j *journal) updateInFlight(key string) (inFlight, bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	w, ok := j.updates[key]
+	return w, ok
+}
+
+// updatesInFlight returns every update whose outcome is unknown.
+func (j *journal) updatesInFlight() []inFlight {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := make([]inFlight, 0, len(j.updates))
+	for _, w := range j.updates {
+		out = append(out, w)
+	}
+	return out
+}
+
+// wasUpdated reports whether this import updated record id.
+func (j *journal) wasUpdated(id int64) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.upd[id]
+}
+
+// version returns the journal's format version.
+func (j *journal) version() int { return j.ver }
+
+// deletesInFlight returns every delete whose outcome is unknown.
+func (j *journal) deletesInFlight() map[int64]inFlight {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := make(map[int64]inFlight, len(j.deletes))
+	for id, w := range j.deletes {
+		out[id] = w
+	}
+	return out
+}
+
+// createdFor returns the record this import last created for row key, or 0.
+func (j *journal) createdFor(key string) int64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.byKey[key]
+}
+
+// createdBy returns the row key of the import that created record id, and
+// whether this import created it.
+func (j *journal) createdBy(id int64) (string, bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	key, ok := j.created[id]
+	return key, ok
+}
+
+// createdIDs returns every record this import created, deleted since or
+// not, with the row key it was created for.
+func (j *journal) createdIDs() map[int64]string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := make(map[int64]string, len(j.created))
+	for id, key := range j.created {
+		out[id] = key
+	}
+	return out
+}
+
+// wasDeleted reports whether this import deleted record id.
+func (j *journal) wasDeleted(id int64) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.deleted[id]
 }
 
 // loadedRows returns how many rows the journal knew when it was opened.
 func (j *journal) loadedRows() int { return j.rows }
 
 // mattersForResume reports whether the journal, as opened, holds rows
-// created or in flight: applying it to the wrong input would skip or
-// reconcile rows that are not the ones it recorded.
+// created or in flight: applying it to the wrong input would settle rows
+// that are not the ones it recorded.
 func (j *journal) mattersForResume() bool { return j.settled > 0 }
+
+// knows reports whether the journal holds anything about row key.
+func (j *journal) knows(key string) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if _, ok := j.creates[key]; ok {
+		return true
+	}
+	if _, ok := j.updates[key]; ok {
+		return true
+	}
+	_, ok := j.byKey[key]
+	return ok
+}
 
 // close releases the journal's lock and closes it.
 func (j *journal) close() error {
@@ -312,33 +480,4 @@ func (j *journal) close() error {
 		return fmt.Errorf("close journal %s: %w", j.path, err)
 	}
 	return nil
-}
-
-// keyer gives each valid row its content key: a hash of the normalised
-// contact plus its occurrence number among identical contacts of the pass,
-// so edited or reordered sheets keep their rows' identities.
-type keyer struct {
-	seen map[[16]byte]int32
-}
-
-func newKeyer() *keyer { return &keyer{seen: make(map[[16]byte]int32)} }
-
-// key returns the content key of the next row holding c.
-func (k *keyer) key(c mapping.Contact) string {
-	h := contactHash(c)
-	n := k.seen[h]
-	k.seen[h] = n + 1
-	return hex.EncodeToString(h[:]) + "-" + strconv.Itoa(int(n))
-}
-
-// contactHash hashes the fields a create sends, with the email's case and
-// the name's inner spacing folded.
-func contactHash(c mapping.Contact) [16]byte {
-	c.Email = strings.ToLower(c.Email)
-	c.FullName = strings.Join(strings.Fields(c.FullName), " ")
-	b, _ := json.Marshal(c) // a struct of strings and numbers always marshals
-	sum := sha256.Sum256(b)
-	var h [16]byte
-	copy(h[:], sum[:])
-	return h
 }

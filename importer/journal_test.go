@@ -6,25 +6,30 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"contactbulk/mapping"
 )
 
 func TestJournalReplay(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "c.results.csv.journal")
 	j, err := openJournal(path, "c.csv", "")
 	if err != nil {
 		t.Fatal(err)
 	}
+	const a, b, c, d = "1001/1/name:a", "1001/1/name:b", "1001/1/name:c", "1001/1/name:d"
 	steps := []func() error{
-		func() error { return j.begin("a-0", 2) },
-		func() error { return j.done("a-0", 2, Created, 101, "") },
-		func() error { return j.begin("b-0", 3) },
-		func() error { return j.failed("b-0", 3, "FullName: is a required field") },
-		func() error { return j.begin("c-0", 4) },
-		func() error { return j.begin("d-0", 5) },
-		func() error { return j.unsent("d-0", 5) },
-		func() error { return j.done("e-0", 6, Exists, 102, "2 identical contacts exist; this is the newest") },
+		func() error { return j.begin(a, 2) },
+		func() error { return j.done(a, 2, 101, "fp-101") },
+		func() error { return j.begin(b, 3) },
+		func() error { return j.unsent(b, 3) },
+		func() error { return j.begin(c, 4) }, // in flight
+		func() error { return j.beginUpdate(d, 5, 102) },
+		func() error { return j.updated(d, 5, 102, true, "fp-102") },
+		func() error { return j.beginUpdate(b, 3, 103) }, // in flight
+		func() error { return j.beginDelete(a, 2, 101) },
+		func() error { return j.deletedRecord(a, 2, 101, true) },
+		func() error { return j.begin(a, 2) },
+		func() error { return j.done(a, 2, 104, "fp-104") },
+		func() error { return j.beginDelete(a, 2, 104) }, // in flight
 	}
 	for i, step := range steps {
 		if err := step(); err != nil {
@@ -34,12 +39,8 @@ func TestJournalReplay(t *testing.T) {
 	if err := j.close(); err != nil {
 		t.Fatal(err)
 	}
-	info, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if mode := info.Mode().Perm(); mode != 0o600 {
-		t.Errorf("journal mode %v, want 0600", mode)
+	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("journal: %v, want mode 0600", err)
 	}
 
 	j, err = openJournal(path, "other name.csv", "")
@@ -47,56 +48,91 @@ func TestJournalReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer j.close()
-	if j.input != "c.csv" {
-		t.Errorf("input %q, want the one the journal was written for", j.input)
+	if j.input != "c.csv" || j.version() != journalVersion {
+		t.Errorf("input %q version %d, want the one the journal was written for, version %d", j.input, j.version(), journalVersion)
 	}
-	want := map[string]journalEntry{
-		"a-0": {Row: 2, State: stateDone, Status: Created, ID: 101},
-		"b-0": {Row: 3, State: stateFailed, Msg: "FullName: is a required field"},
-		"c-0": {Row: 4, State: stateInFlight},
-		"d-0": {Row: 5, State: stateNone},
-		"e-0": {Row: 6, State: stateDone, Status: Exists, ID: 102, Msg: "2 identical contacts exist; this is the newest"},
+	if w, ok := j.createInFlight(c); !ok || w.Row != 4 || w.Since.IsZero() {
+		t.Errorf("create in flight for c: %+v %v, want row 4 with a time", w, ok)
 	}
-	for key, w := range want {
-		t.Run(key, func(t *testing.T) {
-			got, ok := j.lookup(key)
-			if !ok {
-				t.Fatalf("journal lost row %s", key)
-			}
-			if got.fresh {
-				t.Errorf("row %s replayed from disk counts as written by this run", key)
-			}
-			got.fresh = false
-			if inFlight := got.State == stateInFlight; inFlight == got.Since.IsZero() {
-				t.Errorf("row %s: state %v since %v: a row in flight needs the time of its begin, and only it", key, got.State, got.Since)
-			}
-			got.Since = time.Time{}
-			if got != w {
-				t.Errorf("row %s: got %+v, want %+v", key, got, w)
-			}
-		})
+	if _, ok := j.createInFlight(b); ok {
+		t.Error("an unsent create is in flight")
 	}
-	if _, ok := j.lookup("zz-0"); ok {
-		t.Error("lookup of an unknown key succeeded")
+	if w, ok := j.updateInFlight(b); !ok || w.ID != 103 {
+		t.Errorf("update in flight for b: %+v %v, want record 103", w, ok)
 	}
-	if j.claimedBy(101) != "a-0" || j.claimedBy(102) != "e-0" || j.claimedBy(103) != "" {
-		t.Errorf("claimed ids wrong: 101->%q 102->%q 103->%q", j.claimedBy(101), j.claimedBy(102), j.claimedBy(103))
+	if _, ok := j.updateInFlight(d); ok || !j.wasUpdated(102) {
+		t.Error("a finished update is in flight, or not recorded as done")
 	}
-	if j.loadedRows() != 5 || !j.mattersForResume() {
-		t.Errorf("loadedRows %d mattersForResume %v, want 5 true", j.loadedRows(), j.mattersForResume())
+	if key, ok := j.createdBy(104); !ok || key != a || j.createdFor(a) != 104 {
+		t.Errorf("record 104: created for %q (%v), createdFor(a) = %d; want a, 104", key, ok, j.createdFor(a))
+	}
+	if ids := j.createdIDs(); len(ids) != 2 || ids[101] != a || ids[104] != a {
+		t.Errorf("created: %v, want 101 and 104, both of a", ids)
+	}
+	if j.lastWritten(102) != "fp-102" || j.lastWritten(104) != "fp-104" || j.lastWritten(105) != "" {
+		t.Errorf("fingerprints of what was written: %q %q %q", j.lastWritten(102), j.lastWritten(104), j.lastWritten(105))
+	}
+	if !j.wasDeleted(101) || j.wasDeleted(104) {
+		t.Error("deleted records wrong: want 101 deleted, 104 not")
+	}
+	if w, ok := j.deletesInFlight()[104]; !ok || w.Key != a {
+		t.Errorf("delete in flight: %+v %v, want record 104 of a", w, ok)
+	}
+	if !j.knows(a) || !j.knows(c) || j.knows("1001/1/name:zz") {
+		t.Error("knows: wrong rows")
+	}
+	if j.loadedRows() != 4 || !j.mattersForResume() {
+		t.Errorf("loadedRows %d mattersForResume %v, want 4 true", j.loadedRows(), j.mattersForResume())
+	}
+}
+
+// TestJournalVersion1: a journal written before rows were known by
+// identity still counts its created records and its creates in flight.
+func TestJournalVersion1(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "r.journal")
+	v1 := `{"journal":"contactbulk import","version":1,"input":"c.csv"}
+{"op":"begin","key":"0a1b-0","row":2,"at":1700000000000}
+{"op":"done","key":"0a1b-0","row":2,"id":501}
+{"op":"begin","key":"2c3d-0","row":3,"at":1700000001000}
+{"op":"failed","key":"2c3d-0","row":3,"msg":"FullName: is a required field"}
+{"op":"begin","key":"4e5f-0","row":4,"at":1700000002000}
+{"op":"exists","key":"6a7b-0","row":5,"id":502}
+`
+	if err := os.WriteFile(path, []byte(v1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j, err := openJournal(path, "c.csv", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.close()
+	if _, ok := j.createdBy(501); !ok {
+		t.Error("a version 1 created record is not known")
+	}
+	if _, ok := j.createdBy(502); ok {
+		t.Error("a version 1 existing record counts as created")
+	}
+	inFlight := j.createsInFlight()
+	if len(inFlight) != 1 || inFlight[0].Key != "4e5f-0" || !inFlight[0].Since.Equal(time.UnixMilli(1700000002000)) {
+		t.Errorf("creates in flight %+v, want 4e5f-0 only, with its time", inFlight)
+	}
+	if err := j.begin("1001/1/name:x", 6); err != nil {
+		t.Fatalf("appending to a version 1 journal: %v", err)
 	}
 }
 
 func TestJournalTornLastLine(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "r.journal")
 	j, err := openJournal(path, "c.csv", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := j.begin("a-0", 2); err != nil {
+	if err := j.begin("a", 2); err != nil {
 		t.Fatal(err)
 	}
-	if err := j.done("a-0", 2, Created, 7, ""); err != nil {
+	if err := j.done("a", 2, 7, ""); err != nil {
 		t.Fatal(err)
 	}
 	j.close()
@@ -105,21 +141,21 @@ func TestJournalTornLastLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.WriteString(`{"op":"begin","key":"b-0","ro`)
+	f.WriteString(`{"op":"begin","key":"b","ro`)
 	f.Close()
 
 	j, err = openJournal(path, "c.csv", "")
 	if err != nil {
 		t.Fatalf("a torn last line must be tolerated: %v", err)
 	}
-	if e, _ := j.lookup("a-0"); e.State != stateDone || e.ID != 7 {
-		t.Errorf("row before the tear: %+v", e)
+	if j.createdFor("a") != 7 {
+		t.Errorf("row before the tear: created %d, want 7", j.createdFor("a"))
 	}
-	if _, ok := j.lookup("b-0"); ok {
+	if _, ok := j.createInFlight("b"); ok {
 		t.Error("the torn line was applied")
 	}
 	// Appending after the repair must give a readable file.
-	if err := j.begin("c-0", 4); err != nil {
+	if err := j.begin("c", 4); err != nil {
 		t.Fatal(err)
 	}
 	j.close()
@@ -128,28 +164,31 @@ func TestJournalTornLastLine(t *testing.T) {
 		t.Fatalf("journal unreadable after a repaired tear: %v", err)
 	}
 	defer j.close()
-	if e, ok := j.lookup("c-0"); !ok || e.State != stateInFlight {
-		t.Errorf("line written after the repair: %+v %v", e, ok)
+	if _, ok := j.createInFlight("c"); !ok {
+		t.Error("the line written after the repair was lost")
 	}
 }
 
 func TestJournalRefusesDamage(t *testing.T) {
-	header := `{"journal":"contactbulk import","version":1,"input":"c.csv"}` + "\n"
+	t.Parallel()
+	header := `{"journal":"contactbulk import","version":2,"input":"c.csv"}` + "\n"
 	tests := []struct {
 		name, content, wantErr string
 	}{
 		{"not a journal", "row,status,id,error\n", "not a contactbulk journal"},
 		{"other version", `{"journal":"contactbulk import","version":9,"input":"c.csv"}` + "\n", "format version 9"},
-		{"damaged middle line", header + "garbage\n" + `{"op":"begin","key":"a-0","row":2}` + "\n", "damaged at line 2"},
-		{"line without key", header + `{"op":"begin","row":2}` + "\n", "damaged at line 2"},
+		{"damaged middle line", header + "garbage\n" + `{"op":"begin","key":"a","row":2}` + "\n", "damaged at line 2"},
+		{"line without key or id", header + `{"op":"begin","row":2}` + "\n", "damaged at line 2"},
+		{"another target", `{"journal":"contactbulk import","version":2,"input":"c.csv","target":"embedded sandbox"}` + "\n", "records imports into embedded sandbox"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			path := filepath.Join(t.TempDir(), "r.journal")
 			if err := os.WriteFile(path, []byte(tc.content), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			j, err := openJournal(path, "c.csv", "")
+			j, err := openJournal(path, "c.csv", "https://spaces.nexudus.com")
 			if err == nil {
 				j.close()
 				t.Fatalf("opened a journal that is %s", tc.name)
@@ -162,44 +201,9 @@ func TestJournalRefusesDamage(t *testing.T) {
 }
 
 func TestJournalUnwritableFolder(t *testing.T) {
+	t.Parallel()
 	_, err := openJournal(filepath.Join(t.TempDir(), "missing", "r.journal"), "c.csv", "")
 	if err == nil || !strings.Contains(err.Error(), "open journal") {
 		t.Errorf("got %v, want an open journal error", err)
-	}
-}
-
-func TestKeyer(t *testing.T) {
-	id := int64(2001)
-	a := mapping.Contact{CoworkerContractID: 1001, FullName: "Ada Lovelace", Email: "ada@example.com", ContractContactType: mapping.TypeDirector}
-	spaced := a
-	spaced.FullName = "Ada  Lovelace"
-	upper := a
-	upper.Email = "ADA@example.com"
-	other := a
-	other.CoworkerID = &id
-
-	k := newKeyer()
-	first, second := k.key(a), k.key(a)
-	if first == second {
-		t.Errorf("identical rows share key %s", first)
-	}
-	if !strings.HasSuffix(first, "-0") || !strings.HasSuffix(second, "-1") {
-		t.Errorf("occurrence numbers: %s, %s", first, second)
-	}
-	if got := newKeyer().key(upper); got != first {
-		t.Errorf("email case changed the key: %s vs %s", got, first)
-	}
-	if got := newKeyer().key(spaced); got != first {
-		t.Errorf("inner spacing of the name changed the key: %s vs %s", got, first)
-	}
-	if got := newKeyer().key(other); got == first {
-		t.Error("a different coworker gave the same key")
-	}
-	// Order does not matter: the same rows in another order get the same keys.
-	k1, k2 := newKeyer(), newKeyer()
-	x1, y1 := k1.key(a), k1.key(other)
-	y2, x2 := k2.key(other), k2.key(a)
-	if x1 != x2 || y1 != y2 {
-		t.Error("reordering rows changed their keys")
 	}
 }

@@ -45,16 +45,19 @@ func TestRunWaitsForEarlierRequestsToLand(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	abandonCtx, abandon := context.WithCancel(context.Background())
 	api := &interrupting{API: client, n: 1, cancel: cancel, abandon: abandon}
-	sum, err := Run(ctx, openInput(t, path), api, Options{Results: results, Abandon: abandonCtx})
+	opt := testOptions(results)
+	opt.Abandon = abandonCtx
+	sum, err := Run(ctx, openInput(t, path), api, opt)
 	cancel()
 	abandon()
 	if !errors.Is(err, context.Canceled) || sum.Pending != 1 {
-		t.Fatalf("abandoned run: %v, %+v; want interrupted with the row pending", err, sum)
+		t.Fatalf("abandoned run: %v, %+v; want interrupted with the row pending", err, countsOf(sum))
 	}
 
 	var log bytes.Buffer
-	wait := storeAfter + testLandingWait
-	sum, err = Run(context.Background(), openInput(t, path), client, Options{Results: results, Progress: &log, LandingWait: wait})
+	opt = testOptions(results)
+	opt.Progress, opt.LandingWait = &log, storeAfter+testLandingWait
+	sum, err = Run(context.Background(), openInput(t, path), client, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +65,7 @@ func TestRunWaitsForEarlierRequestsToLand(t *testing.T) {
 		t.Errorf("no log line about the wait:\n%s", log.String())
 	}
 	if sum.Created != 1 || sum.Pending != 0 {
-		t.Errorf("resumed run: %+v, want the row created", sum)
+		t.Errorf("resumed run: %+v, want the row created", countsOf(sum))
 	}
 	if n := posts.Load(); n != 1 {
 		t.Errorf("%d creates sent, want 1: the resumed run sent the row again", n)
@@ -70,10 +73,11 @@ func TestRunWaitsForEarlierRequestsToLand(t *testing.T) {
 	checkExactlyOnce(t, e.srv, ps, results)
 }
 
-// TestAwaitLanding checks how long a resumed run waits for the rows a
+// TestAwaitLanding checks how long a resumed run waits for the creates a
 // journal leaves in flight: from the latest begin, never longer than
 // LandingWait (a clock set back), not at all once that time has passed.
 func TestAwaitLanding(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		begins []time.Duration // from now
@@ -86,24 +90,24 @@ func TestAwaitLanding(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			j, err := openJournal(filepath.Join(t.TempDir(), "r.csv.journal"), "c.csv", "")
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer j.close()
-			var rows []item
 			now := time.Now()
 			for i, d := range tc.begins {
 				j.now = func() time.Time { return now.Add(d) }
-				key := "k-" + strconv.Itoa(i)
-				if err := j.begin(key, i+2); err != nil {
+				if err := j.begin("k-"+strconv.Itoa(i), i+2); err != nil {
 					t.Fatal(err)
 				}
-				rows = append(rows, item{key: key, line: i + 2})
 			}
 			var log bytes.Buffer
-			r := &runner{j: j, opt: Options{Progress: &log, LandingWait: 50 * time.Millisecond}}
-			r.awaitLanding(context.Background(), rows)
+			r := &runner{j: j, opt: Options{Progress: &log, LandingWait: 50 * time.Millisecond, now: time.Now}}
+			if err := r.awaitLanding(context.Background()); err != nil {
+				t.Fatal(err)
+			}
 			if got := strings.Contains(log.String(), "waiting "); got != tc.want {
 				t.Errorf("logged %q, want a wait: %v", log.String(), tc.want)
 			}
@@ -124,8 +128,10 @@ func TestAwaitLanding(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	r := &runner{j: j, opt: Options{Progress: &bytes.Buffer{}, LandingWait: time.Hour}}
-	r.awaitLanding(ctx, []item{{key: "k-0", line: 2}}) // returns: the test would time out otherwise
+	r := &runner{j: j, opt: Options{Progress: &bytes.Buffer{}, LandingWait: time.Hour, now: time.Now}}
+	if err := r.awaitLanding(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("interrupted wait: %v, want context.Canceled", err)
+	}
 }
 
 // TestRunRefusesConcurrentImport: a second import on the same results
@@ -155,32 +161,6 @@ func TestRunRefusesConcurrentImport(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkExactlyOnce(t, e.srv, ps, results)
-}
-
-// TestCreateLockFile checks the lock used where flock is not available.
-func TestCreateLockFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "r.csv.journal.lock")
-	unlock, err := createLockFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b, err := os.ReadFile(path); err != nil || strings.TrimSpace(string(b)) != strconv.Itoa(os.Getpid()) {
-		t.Errorf("lock file holds %q (%v), want this process's id", b, err)
-	}
-	_, err = createLockFile(path)
-	want := "another import is running (pid " + strconv.Itoa(os.Getpid()) + ") with the same results file; if not, remove " + path
-	if err == nil || err.Error() != want {
-		t.Errorf("second lock: %v, want %q", err, want)
-	}
-	unlock()
-	unlock, err = createLockFile(path)
-	if err != nil {
-		t.Fatalf("lock after unlock: %v", err)
-	}
-	unlock()
-	if _, err := createLockFile(filepath.Join(path, "no", "folder")); err == nil || !strings.HasPrefix(err.Error(), "lock journal: ") {
-		t.Errorf("lock in a missing folder: %v", err)
-	}
 }
 
 func newTestClient(t *testing.T, cfg nexudus.Config) *nexudus.Client {

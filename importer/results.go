@@ -2,8 +2,13 @@ package importer
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -12,6 +17,15 @@ import (
 
 	"contactbulk/mapping"
 	"contactbulk/safefile"
+)
+
+// The statuses a results file adds to those of source.go.
+const (
+	New       Status = "new"       // plan: no record is this row; the import creates it
+	Updated   Status = "updated"   // the row's record was updated with the sheet's values (--update)
+	Differs   Status = "differs"   // the row's record exists with other values; error names them
+	Ambiguous Status = "ambiguous" // several records could be this row; nothing was written
+	Deleted   Status = "deleted"   // undo deleted the record this row created
 )
 
 // ResultsWriter writes a results file: header row,status,id,error and the
@@ -106,4 +120,96 @@ func DefaultResultsPath(inputPath string) string {
 	name := strings.TrimSuffix(base, filepath.Ext(base))
 	name = strings.TrimSuffix(name, ".results")
 	return filepath.Join(filepath.Dir(inputPath), name+".results.csv")
+}
+
+// CheckOutputs checks, before anything is written anywhere, that the
+// results file and its journal can be written: the folder exists and is
+// writable, and neither path is a folder or a file of someone else's (a
+// file that is not a contactbulk results file or journal). input is the
+// file being imported, which may be the results file fed back. Its errors
+// satisfy errors.Is(err, ErrInput).
+func CheckOutputs(results, input string) error {
+	dir := filepath.Dir(results)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return badInput("--results %s: the folder %s does not exist; create it or choose another --results path", results, dir)
+	}
+	probe, err := os.CreateTemp(dir, ".contactbulk-probe-*")
+	if err != nil {
+		return badInput("--results %s: cannot write in %s (%v); choose another --results path", results, dir, unwrapPath(err))
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	for _, c := range []struct {
+		path string
+		ours func(string) (bool, error)
+		what string
+	}{
+		{results, isResults, "a contactbulk results file"},
+		{JournalPath(results), isJournal, "a contactbulk journal"},
+	} {
+		st, err := os.Stat(c.path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return badInput("--results %s: %v", results, unwrapPath(err))
+		}
+		if st.IsDir() {
+			return badInput("--results %s: %s is a folder; give a file name, such as %s", results, c.path, filepath.Join(c.path, "contacts.results.csv"))
+		}
+		if !st.Mode().IsRegular() {
+			return badInput("--results %s: %s is not a regular file; choose another --results path", results, c.path)
+		}
+		if same(c.path, input) {
+			continue // a results file fed back, written again in place
+		}
+		ok, err := c.ours(c.path)
+		if err != nil {
+			return badInput("--results %s: %v", results, unwrapPath(err))
+		}
+		if !ok {
+			return badInput("--results %s: %s exists and is not %s, so it would be overwritten; choose another --results path, or move that file", results, c.path, c.what)
+		}
+	}
+	return nil
+}
+
+// same reports whether two paths name one file.
+func same(a, b string) bool {
+	sa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	sb, err := os.Stat(b)
+	return err == nil && os.SameFile(sa, sb)
+}
+
+// isResults reports whether the file at path is a results file: its
+// header starts with row,status,id,error (after a byte order mark), or it
+// is empty.
+func isResults(path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	head := make([]byte, 64)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return false, err
+	}
+	head = bytes.TrimPrefix(head[:n], []byte("\uFEFF"))
+	if len(head) == 0 {
+		return true, nil
+	}
+	return bytes.HasPrefix(bytes.ToLower(head), []byte(strings.Join(resultsColumns[:], ","))), nil
+}
+
+// unwrapPath drops the path an *os.PathError repeats.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

@@ -5,79 +5,89 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http/httptrace"
 	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 
 	"contactbulk/mapping"
 	"contactbulk/nexudus"
 )
 
-// API is what an import needs from the Nexudus client (*nexudus.Client satisfies it).
+// API is what an import needs from the Nexudus client (*nexudus.Client
+// satisfies it).
 type API interface {
-	Create(ctx context.Context, c mapping.Contact) (int64, error)
 	List(ctx context.Context, opt nexudus.ListOptions) (*nexudus.Page, error)
+	Get(ctx context.Context, ids []int64) ([]nexudus.Record, error)
+	GetOne(ctx context.Context, id int64) (nexudus.Record, error)
+	Create(ctx context.Context, c mapping.Contact) (int64, error)
+	Update(ctx context.Context, id int64, c mapping.Contact) error
+	Delete(ctx context.Context, id int64) error
 }
 
 // Options configures Run.
 type Options struct {
-	Results      string          // results file path (the journal lives beside it); "" means DefaultResultsPath
-	Target       string          // where rows are created (a base URL); a journal written for another target is refused
-	Concurrency  int             // workers, default 4
-	SkipInvalid  bool            // import the valid rows even when some are invalid
-	SkipExisting bool            // check every row against the space first (status exists)
-	Abandon      context.Context // cancelled on a second Ctrl-C: abandon requests in flight; nil means never
-	Progress     io.Writer       // stderr; nil means no progress
-	Terminal     bool            // Progress is a terminal: show a progress bar, else a log line every few seconds
-	Rate         float64         // expected creates per second, for the ETA (the client's write pacing)
-	LandingWait  time.Duration   // how long after a create was last about to be sent a killed run's request may still land: the client's request timeout plus LandingMargin; 35 s when 0
+	Results     string          // results file path (the journal lives beside it); "" means DefaultResultsPath
+	Target      string          // where rows are written (a base URL); a journal written for another target is refused
+	Concurrency int             // workers, default 4
+	SkipInvalid bool            // import the valid rows even when some are invalid
+	Plan        bool            // read the space and classify every row, write nothing to it
+	Update      bool            // send rows that differ from their record as updates (else they are reported)
+	IgnoreIDs   bool            // ignore the sheet's Id column (an export of another space): match rows by identity
+	Repair      bool            // delete the duplicates of a row that this import made, found by the verification
+	Abandon     context.Context // cancelled on a second Ctrl-C: abandon requests in flight; nil means never
+	Progress    io.Writer       // stderr; nil means no progress
+	Terminal    bool            // Progress is a terminal: show a progress bar, else a log line every few seconds
+	Pacing      Pacing          // the client's write pacing: the ETA and the plan's estimate
+	LandingWait time.Duration   // the earliest a write of unknown outcome is checked: the client's request timeout plus LandingMargin; 35 s when 0
+	Settle      time.Duration   // a create of unknown outcome is sent again only when a read this long after it was sent still does not find it; 2 min when 0 (never less than LandingWait)
+	SettleFor   time.Duration   // how long the end of a run goes on settling unknown outcomes before leaving them pending; 10 min when 0
 
-	logEvery time.Duration // interval of progress log lines; 0 means 5 s
+	logEvery time.Duration    // interval of progress log lines; 0 means 5 s
+	now      func() time.Time // the clock; time.Now when nil
+}
+
+// Pacing is the client's write pacing, as the import needs to know it.
+type Pacing struct {
+	WritesPerSecond float64 // the write rate; 0 unknown
+	DailyWrites     int     // the rolling 24-hour budget; 0 none
+	WritesUsed      int     // of which already spent
 }
 
 // LandingMargin is what Options.LandingWait adds to the client's request
 // timeout: time for a server still storing a request its client gave up on.
 const LandingMargin = 5 * time.Second
 
-// defaultLandingWait is Options.LandingWait for the client's default 30 s
-// request timeout.
-const defaultLandingWait = 30*time.Second + LandingMargin
+// Defaults of Options.
+const (
+	defaultLandingWait = 30*time.Second + LandingMargin
+	defaultSettle      = 2 * time.Minute
+	defaultSettleFor   = 10 * time.Minute
+)
 
-// maxAmbiguous bounds how many times one row is sent after creates of
-// unknown outcome that, checked, had not stored it.
-const maxAmbiguous = 3
-
-// Run validates the whole input, then creates one contact per valid row exactly once, journaled so that
-// re-running continues where a crash, kill, interrupt or budget stop left off. Row failures are results,
-// not errors. Run returns an error only when going on is pointless: the journal cannot be opened, is
-// damaged or belongs to another input (ErrJournalMismatch; all three satisfy errors.Is(err, ErrInput),
-// and nothing was done); credentials refused (nexudus.IsUnauthorized); the journal or results file not
-// writable; the daily write budget spent (*nexudus.BudgetError, rows left pending); or an interrupt
-// (errors.Is(err, context.Canceled)). The Summary is valid either way.
+// Run imports the valid rows of in exactly once. It reads what the space
+// holds for the sheet's contracts, classifies every row (new, exists,
+// differs, ambiguous: see the package doc), creates the new rows (and
+// updates those that differ, with Options.Update) on a paced worker pool,
+// settles every write of unknown outcome by reading the space again, and
+// verifies the finish; all of it journaled, so that a crash, kill,
+// interrupt or budget stop resumes where it stopped. With Options.Plan it
+// stops after the classification and writes nothing to the space.
+//
+// Row failures are results, not errors. Run returns an error only when
+// going on is pointless: the results file or journal cannot be used (they
+// satisfy errors.Is(err, ErrInput), nothing was done); credentials refused
+// (nexudus.IsUnauthorized); the space cannot be read; the journal not
+// writable; a stop that leaves rows pending (*nexudus.BudgetError); or an
+// interrupt (errors.Is(err, context.Canceled)). The Summary is valid
+// either way.
 func Run(ctx context.Context, in *Input, api API, opt Options) (Summary, error) {
-	start := time.Now()
-	if opt.Concurrency <= 0 {
-		opt.Concurrency = 4
+	opt = withDefaults(opt, in)
+	start := opt.now()
+	sum := Summary{Plan: opt.Plan, Update: opt.Update, Results: opt.Results}
+	if err := CheckOutputs(opt.Results, in.Path()); err != nil {
+		sum.Results = ""
+		return sum, err
 	}
-	if opt.Results == "" {
-		opt.Results = DefaultResultsPath(in.Name())
-	}
-	if opt.Abandon == nil {
-		opt.Abandon = context.WithoutCancel(ctx)
-	}
-	if opt.Progress == nil {
-		opt.Progress = io.Discard
-	}
-	if opt.logEvery == 0 {
-		opt.logEvery = 5 * time.Second
-	}
-	if opt.LandingWait <= 0 {
-		opt.LandingWait = defaultLandingWait
-	}
-	sum := Summary{Results: opt.Results}
 	j, err := openJournal(JournalPath(opt.Results), in.Name(), opt.Target)
 	if err != nil {
 		// Nothing was done: the user must fix the results path or the journal.
@@ -86,14 +96,18 @@ func Run(ctx context.Context, in *Input, api API, opt Options) (Summary, error) 
 		return sum, &inputError{err}
 	}
 	defer j.close()
-	r := &runner{in: in, api: api, opt: opt, j: j, notes: make(map[string]string), cleared: make(map[string]bool)}
+	r := &runner{in: in, api: api, opt: opt, j: j, start: start}
+	stopNote := r.sayWhatInterruptWaitsFor(ctx)
+	defer stopNote()
 	runErr := r.run(ctx)
 	if ctx.Err() != nil && r.stopped == "" {
 		r.stopped = "interrupted"
 	}
 	sum.Stopped = r.stopped
-	if errors.Is(runErr, ErrJournalMismatch) {
-		// The results file beside the journal is another input's: keep it.
+	sum.Verified = r.verified
+	sum.Estimate = r.estimate
+	if errors.Is(runErr, ErrJournalMismatch) || r.items == nil && runErr != nil {
+		// Nothing is known about the rows: keep whatever results file there is.
 		sum.Results = ""
 		sum.Elapsed = time.Since(start)
 		return sum, runErr
@@ -108,501 +122,305 @@ func Run(ctx context.Context, in *Input, api API, opt Options) (Summary, error) 
 	return sum, runErr
 }
 
+func withDefaults(opt Options, in *Input) Options {
+	if opt.Concurrency <= 0 {
+		opt.Concurrency = 4
+	}
+	if opt.Results == "" {
+		opt.Results = DefaultResultsPath(in.Name())
+	}
+	if opt.Abandon == nil {
+		opt.Abandon = context.Background()
+	}
+	if opt.Progress == nil {
+		opt.Progress = io.Discard
+	}
+	if opt.logEvery == 0 {
+		opt.logEvery = 5 * time.Second
+	}
+	if opt.LandingWait <= 0 {
+		opt.LandingWait = defaultLandingWait
+	}
+	if opt.Settle <= 0 {
+		opt.Settle = defaultSettle
+	}
+	opt.Settle = max(opt.Settle, opt.LandingWait)
+	if opt.SettleFor <= 0 {
+		opt.SettleFor = defaultSettleFor
+	}
+	if opt.now == nil {
+		opt.now = time.Now
+	}
+	return opt
+}
+
+// class is what the space holds for a row.
+type class int
+
+const (
+	classNew       class = iota // no record is this row: create it
+	classExists                 // one record is this row, with the fields the row gives
+	classDiffers                // one record is this row; some fields differ
+	classAmbiguous              // several records could be this row: never guess
+	classMissing                // the row's Id names a record the space does not hold
+)
+
+// item is one valid row and what became of it.
+type item struct {
+	line     int
+	key      string // rowKey: the journal's name for the row
+	contact  mapping.Contact
+	given    [mapping.NumFields]bool
+	recordID int64  // the row's Id column
+	hint     int64  // the record a fed-back results file says the row is
+	prior    Status // that file's status for it
+
+	class class
+	cands []int64 // the records it may be
+	diffs []diff
+
+	status  Status // "" while not done
+	id      int64
+	msg     string
+	already bool // done by an earlier run of this import
+}
+
 // runner is the state of one Run.
 type runner struct {
-	in  *Input
-	api API
-	opt Options
-	j   *journal
+	in    *Input
+	api   API
+	opt   Options
+	j     *journal
+	start time.Time
 
-	mu      sync.Mutex
-	notes   map[string]string // key -> why the row is still pending, this run
-	cleared map[string]bool   // in-flight rows checked and found absent: create them
-	blocked string            // why no row was created (invalid rows), for pending rows
-	stopped string            // Summary.Stopped
-	budget  *nexudus.BudgetError
-}
+	items     []*item
+	invalid   int
+	contracts []int64 // the contracts the valid rows name
+	base      *space  // the space as read before writing
+	inFlight  int     // requests sent and not answered, for the interrupt note
 
-// item is one valid row to import.
-type item struct {
-	key     string
-	line    int
-	contact mapping.Contact
-}
-
-// plan is what the validation pass found.
-type plan struct {
-	valid, invalid int
-	todo           int    // valid rows to send
-	matched        int    // valid rows the journal knows
-	inFlight       []item // rows whose earlier create has an unknown outcome
+	mu       sync.Mutex
+	unknown  []unknownWrite // writes of unknown outcome to settle
+	stopped  string         // Summary.Stopped
+	stopErr  error          // the error of a stop that leaves rows pending
+	verified *Verification
+	estimate *Estimate
 }
 
 func (r *runner) run(ctx context.Context) error {
-	p, err := r.validate(ctx)
-	if err != nil {
+	if err := r.load(ctx); err != nil {
 		return err
 	}
-	if r.j.loadedRows() > 0 && p.valid > 0 && p.matched == 0 && r.j.mattersForResume() {
+	if r.j.version() >= 2 && r.j.loadedRows() > 0 && len(r.items) > 0 && r.j.mattersForResume() && !r.anyKnown() {
 		return &inputError{fmt.Errorf("%w: %s was written for %s and holds none of the rows of %s; choose another --results path, or check the space and delete the journal to start over",
 			ErrJournalMismatch, r.j.path, r.j.input, r.in.Name())}
 	}
-	if p.invalid > 0 && !r.opt.SkipInvalid {
-		r.blocked = "not sent: other rows are invalid (fix them, or use --skip-invalid)"
-		them := "them"
-		if p.invalid == 1 {
-			them = "it"
-		}
-		r.stopped = fmt.Sprintf("%s: nothing was created; fix %s, or use --skip-invalid to import the valid rows", plural(p.invalid, "invalid row", "invalid rows"), them)
+	if r.invalid > 0 && !r.opt.SkipInvalid && !r.opt.Plan {
+		r.block(fmt.Sprintf("%s: nothing was written; fix %s, or use --skip-invalid to import the valid rows",
+			plural(r.invalid, "invalid row", "invalid rows"), pronoun(r.invalid)))
 		return nil
 	}
-	settled, err := r.reconcile(ctx, p.inFlight)
-	if err != nil {
+	if len(r.items) == 0 {
+		return nil
+	}
+	if err := r.awaitLanding(ctx); err != nil {
 		return err
 	}
-	if ctx.Err() != nil {
-		return fmt.Errorf("import interrupted; run the same command again to continue: %w", ctx.Err())
+	sp, err := reader{r.api}.read(ctx, r.contracts, r.recordIDs())
+	if err != nil {
+		return r.fail(ctx, err)
 	}
-	return r.create(ctx, p.todo-settled)
-}
-
-// validate reads the whole input once: counts valid and invalid rows and
-// finds what the journal already knows.
-func (r *runner) validate(ctx context.Context) (plan, error) {
-	var p plan
-	err := r.eachRow(func(row *Row, key string) error {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("import interrupted; run the same command again to continue: %w", err)
-		}
-		if !row.Valid() {
-			p.invalid++
-			return nil
-		}
-		p.valid++
-		e, known := r.j.lookup(key)
-		if known {
-			p.matched++
-		}
-		switch {
-		case row.Prior == Created || row.Prior == Exists:
-		case known && e.State == stateDone:
-		case known && e.State == stateInFlight:
-			p.inFlight = append(p.inFlight, item{key: key, line: row.Line, contact: row.Contact})
-			p.todo++
-		default:
-			p.todo++
-		}
+	r.base = sp
+	if err := r.classify(ctx, sp); err != nil {
+		return r.fail(ctx, err)
+	}
+	if r.opt.Plan {
+		r.estimate = r.estimateWrites()
 		return nil
-	})
-	return p, err
+	}
+	if err := r.write(ctx); err != nil {
+		return err
+	}
+	if err := r.settle(ctx); err != nil {
+		return err
+	}
+	if r.stopErr != nil {
+		return r.stopErr
+	}
+	return r.verify(ctx)
 }
 
-// eachRow calls fn for every data row of a fresh pass with the row's
-// content key ("" for invalid rows).
-func (r *runner) eachRow(fn func(row *Row, key string) error) error {
+// fail returns err for the run, or the interrupt when ctx ended.
+func (r *runner) fail(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return interruptedErr(ctx)
+	}
+	return err
+}
+
+// interruptedErr is the error of a run stopped by an interrupt.
+func interruptedErr(ctx context.Context) error {
+	return fmt.Errorf("import interrupted; run the same command again to continue: %w", ctx.Err())
+}
+
+// load reads the whole input once, keeping the valid rows.
+func (r *runner) load(ctx context.Context) error {
 	src, err := r.in.Rows()
 	if err != nil {
 		return fmt.Errorf("read %s: %w", r.in.Name(), err)
 	}
 	defer src.Close()
-	k := newKeyer()
-	for {
+	var items []*item
+	seen := make(map[int64]bool)
+	for n := 0; ; n++ {
+		if n%1024 == 0 && ctx.Err() != nil {
+			return interruptedErr(ctx)
+		}
 		row, err := src.Next()
 		if errors.Is(err, io.EOF) {
-			return nil
+			break
 		}
 		if err != nil {
 			return fmt.Errorf("read %s: %w", r.in.Name(), err)
 		}
-		key := ""
-		if row.Valid() {
-			key = k.key(row.Contact)
+		if !row.Valid() {
+			r.invalid++
+			continue
 		}
-		if err := fn(row, key); err != nil {
-			return err
+		recordID := row.RecordID
+		if r.opt.IgnoreIDs {
+			recordID = 0
 		}
+		it := &item{line: row.Line, key: rowKey(row.Contact, recordID), contact: row.Contact, given: row.Given, recordID: recordID, prior: row.Prior}
+		switch row.Prior {
+		case Created, Exists, Updated:
+			it.hint = row.PriorID
+		}
+		items = append(items, it)
+		if c := row.Contact.CoworkerContractID; !seen[c] {
+			seen[c] = true
+			r.contracts = append(r.contracts, c)
+		}
+	}
+	r.items = items
+	if r.items == nil {
+		r.items = []*item{}
+	}
+	r.contracts = contractsOf(r.contracts)
+	return nil
+}
+
+// anyKnown reports whether the journal knows any of the rows.
+func (r *runner) anyKnown() bool {
+	for _, it := range r.items {
+		if r.j.knows(it.key) {
+			return true
+		}
+	}
+	return false
+}
+
+// recordIDs returns the records the rows name: Id columns and hints.
+func (r *runner) recordIDs() []int64 {
+	var ids []int64
+	for _, it := range r.items {
+		if it.recordID != 0 {
+			ids = append(ids, it.recordID)
+		} else if it.hint != 0 {
+			ids = append(ids, it.hint)
+		}
+	}
+	return contractsOf(ids)
+}
+
+// block leaves every valid row pending: nothing is written.
+func (r *runner) block(stopped string) {
+	r.stopped = stopped
+	for _, it := range r.items {
+		it.status, it.msg = Pending, "not sent: other rows are invalid (fix them, or use --skip-invalid)"
 	}
 }
 
-// reconcile settles, before anything else, every row whose create an
-// earlier run began without learning the outcome: created with the Id found,
-// or cleared to be created. It returns how many it settled without
-// clearing them (found, or left in flight because checking failed).
-func (r *runner) reconcile(ctx context.Context, rows []item) (settled int, err error) {
-	r.awaitLanding(ctx, rows)
-	for _, it := range rows {
-		if ctx.Err() != nil {
-			return settled, nil
-		}
-		ids, err := findExisting(ctx, r.api, it.contact)
-		if err != nil {
-			if nexudus.IsUnauthorized(err) {
-				return settled, err
-			}
-			if ctx.Err() != nil {
-				return settled, nil
-			}
-			r.note(it.key, fmt.Sprintf("an earlier create had an unknown outcome and checking failed (%s); run again to check", errText(err)))
-			settled++
-			continue
-		}
-		if id, n := pickUnclaimed(r.j, it.key, ids); n > 0 {
-			if err := r.j.done(it.key, it.line, Created, id, manyNote(n)); err != nil {
-				return settled, err
-			}
-			settled++
-			continue
-		}
-		r.mu.Lock()
-		r.cleared[it.key] = true
-		r.mu.Unlock()
-	}
-	return settled, nil
-}
-
-// awaitLanding waits, saying so, until a request an earlier run left in
-// flight for rows can no longer land: LandingWait after the latest time
-// one was about to be sent. Checking sooner could miss a record that is
-// stored a moment later, and create it twice. An interrupt ends the wait.
-func (r *runner) awaitLanding(ctx context.Context, rows []item) {
+// awaitLanding waits, saying so, until every write an earlier run left in
+// flight can have landed: LandingWait after the latest was about to be
+// sent. Reading the space sooner could miss a record stored a moment
+// later, and create it twice. An interrupt ends the wait.
+func (r *runner) awaitLanding(ctx context.Context) error {
 	var last time.Time
-	for _, it := range rows {
-		if e, ok := r.j.lookup(it.key); ok && e.Since.After(last) {
-			last = e.Since
+	n := 0
+	for _, w := range r.j.createsInFlight() {
+		n++
+		if w.Since.After(last) {
+			last = w.Since
 		}
 	}
-	wait := time.Until(last.Add(r.opt.LandingWait))
-	if wait <= 0 {
-		return
+	for _, w := range r.j.updatesInFlight() {
+		n++
+		if w.Since.After(last) {
+			last = w.Since
+		}
+	}
+	wait := last.Add(r.opt.LandingWait).Sub(r.opt.now())
+	if n == 0 || wait <= 0 {
+		return nil
 	}
 	wait = min(wait, r.opt.LandingWait) // the clock was set back since
 	fmt.Fprintf(r.opt.Progress, "waiting %s before checking %s an earlier run left in flight, so that a request it sent has landed\n",
-		roundLeft(wait), plural(len(rows), "row", "rows"))
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	}
-}
-
-// create sends the rows still to do on a pool of Concurrency workers.
-func (r *runner) create(ctx context.Context, total int) error {
-	prog := startProgress(r.opt.Progress, r.opt.Terminal, total, r.opt.Rate, r.opt.logEvery)
-	defer prog.finish()
-
-	g, gctx := errgroup.WithContext(ctx)
-	feedCtx, stopFeeding := context.WithCancel(gctx)
-	defer stopFeeding()
-	feed := make(chan item)
-	g.Go(func() error {
-		defer close(feed)
-		err := r.eachRow(func(row *Row, key string) error {
-			if !r.wanted(row, key) {
-				return nil
-			}
-			select {
-			case feed <- item{key: key, line: row.Line, contact: row.Contact}:
-				return nil
-			case <-feedCtx.Done():
-				return errStopFeeding
-			}
-		})
-		if errors.Is(err, errStopFeeding) {
-			return nil
-		}
-		return err
-	})
-	for range r.opt.Concurrency {
-		g.Go(func() error {
-			for it := range feed {
-				if feedCtx.Err() != nil {
-					continue // stopping: the row stays pending
-				}
-				// A budget stop ends the feeding only: rows already begun
-				// hold their share of the budget and go on.
-				if err := r.importRow(gctx, it, stopFeeding); err != nil {
-					return err
-				}
-				prog.add()
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	if ctx.Err() != nil {
-		return fmt.Errorf("import interrupted; run the same command again to continue: %w", ctx.Err())
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.budget != nil {
-		return r.budget
+		roundLeft(wait), plural(n, "row", "rows"))
+	if err := sleepCtx(ctx, wait); err != nil {
+		return interruptedErr(ctx)
 	}
 	return nil
 }
 
-// errStopFeeding ends the feeding pass early; it is never returned by Run.
-var errStopFeeding = errors.New("stop feeding")
-
-// wanted reports whether a row of the create pass is to be sent.
-func (r *runner) wanted(row *Row, key string) bool {
-	if !row.Valid() || row.Prior == Created || row.Prior == Exists {
-		return false
+// sleepCtx waits d or until ctx ends, returning ctx's error then.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
 	}
-	e, ok := r.j.lookup(key)
-	if !ok {
-		return true
-	}
-	switch e.State {
-	case stateDone:
-		return false
-	case stateInFlight:
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		return r.cleared[key]
-	}
-	return true
-}
-
-// importRow creates one row (after checking the space with SkipExisting).
-// stop ends with the run (interrupt, a failure of another row): a row whose request
-// has not been written yet stops then; one already sent finishes unless
-// Abandon ends too. It returns an error only when the whole run must stop.
-func (r *runner) importRow(stop context.Context, it item, stopFeeding func()) error {
-	if r.opt.SkipExisting {
-		ctx, cancel := context.WithCancel(r.opt.Abandon)
-		release := context.AfterFunc(stop, cancel)
-		ids, err := findExisting(ctx, r.api, it.contact)
-		release()
-		cancel()
-		if err != nil {
-			if nexudus.IsUnauthorized(err) {
-				return err
-			}
-			if ctx.Err() == nil {
-				r.note(it.key, fmt.Sprintf("not sent: checking whether it exists failed (%s)", errText(err)))
-			}
-			return nil
-		}
-		if id, n := pickUnclaimed(r.j, it.key, ids); n > 0 {
-			return r.j.done(it.key, it.line, Exists, id, manyNote(n))
-		}
-	}
-	if stop.Err() != nil {
-		return nil
-	}
-	if err := r.j.begin(it.key, it.line); err != nil {
-		return err
-	}
-	ctx, release := sendContext(stop, r.opt.Abandon)
-	defer release()
-	for attempt := 1; ; attempt++ {
-		sctx, stamped := r.stampSends(ctx, it)
-		id, err := r.api.Create(sctx, it.contact)
-		if serr := stamped(); serr != nil {
-			return serr
-		}
-		var be *nexudus.BudgetError
-		switch {
-		case err == nil:
-			return r.j.done(it.key, it.line, Created, id, "")
-		case errors.Is(err, nexudus.ErrAmbiguous):
-			found, settled, err := r.settle(ctx, it, err, attempt)
-			if err != nil || settled || found {
-				return err
-			}
-			// Checked: the create did not store it. Send it again.
-		case errors.As(err, &be):
-			r.mu.Lock()
-			if r.budget == nil {
-				r.budget = be
-				r.stopped = be.Error()
-			}
-			r.mu.Unlock()
-			stopFeeding()
-			return r.j.unsent(it.key, it.line)
-		case nexudus.IsUnauthorized(err):
-			if jerr := r.j.unsent(it.key, it.line); jerr != nil {
-				return jerr
-			}
-			return err
-		case ctx.Err() != nil:
-			// Stopped before anything was written (the client reports a
-			// create cut short after sending as ErrAmbiguous).
-			return r.j.unsent(it.key, it.line)
-		default:
-			return r.j.failed(it.key, it.line, errText(err))
-		}
-	}
-}
-
-// stampSends returns ctx with a trace that journals the row's begin again,
-// with the time, just before each attempt of the create gets a connection
-// (pacing and throttle waits can hold a create long after its first begin),
-// and a function that ends the context and returns the first journal error.
-// A journal error cancels the attempt's context so that it is not sent.
-func (r *runner) stampSends(ctx context.Context, it item) (context.Context, func() error) {
-	ctx, cancel := context.WithCancelCause(ctx)
-	var mu sync.Mutex
-	var first error
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		GetConn: func(string) {
-			if err := r.j.begin(it.key, it.line); err != nil {
-				mu.Lock()
-				if first == nil {
-					first = err
-				}
-				mu.Unlock()
-				cancel(err)
-			}
-		},
-	})
-	return ctx, func() error {
-		cancel(nil)
-		mu.Lock()
-		defer mu.Unlock()
-		return first
-	}
-}
-
-// sendContext returns the context of one row's create requests: it ends
-// with abandon, and with stop too until the first request's headers have
-// been written, so an interrupt stops rows still waiting on the pacing
-// while requests already sent finish.
-func sendContext(stop, abandon context.Context) (context.Context, func()) {
-	ctx, cancel := context.WithCancel(abandon)
-	var mu sync.Mutex
-	sent := false
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteHeaders: func() {
-			mu.Lock()
-			sent = true
-			mu.Unlock()
-		},
-	})
-	unregister := context.AfterFunc(stop, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if !sent {
-			cancel()
-		}
-	})
-	return ctx, func() {
-		unregister()
-		cancel()
-	}
-}
-
-// settle checks whether a create of unknown outcome stored the row, once
-// the request can no longer land (LandingWait after it was sent, as for a
-// killed run's). found: it did and is journaled; settled: the row stays in
-// flight (pending) for a later run; neither: send it again.
-func (r *runner) settle(ctx context.Context, it item, cause error, attempt int) (found, settled bool, err error) {
-	if attempt >= maxAmbiguous {
-		r.note(it.key, fmt.Sprintf("outcome unknown after %d attempts (%s); run again to check", attempt, errText(cause)))
-		return false, true, nil
-	}
-	wait := r.opt.LandingWait
-	if e, ok := r.j.lookup(it.key); ok && !e.Since.IsZero() {
-		wait = min(max(time.Until(e.Since.Add(r.opt.LandingWait)), 0), r.opt.LandingWait)
-	}
-	t := time.NewTimer(wait)
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
+		return nil
 	case <-ctx.Done():
-		r.note(it.key, "abandoned in flight; run again to check whether it was created")
-		return false, true, nil
+		return ctx.Err()
 	}
-	ids, err := findExisting(ctx, r.api, it.contact)
-	if err != nil {
-		if nexudus.IsUnauthorized(err) {
-			return false, true, err
-		}
-		r.note(it.key, fmt.Sprintf("outcome unknown (%s) and checking failed (%s); run again to check", errText(cause), errText(err)))
-		return false, true, nil
-	}
-	if id, n := pickUnclaimed(r.j, it.key, ids); n > 0 {
-		return true, false, r.j.done(it.key, it.line, Created, id, manyNote(n))
-	}
-	return false, false, nil
 }
 
-func (r *runner) note(key, msg string) {
+// sayWhatInterruptWaitsFor writes, when the first Ctrl-C arrives while
+// requests are in flight, what the run is waiting for and how to stop
+// waiting. It returns the function that stops watching.
+func (r *runner) sayWhatInterruptWaitsFor(ctx context.Context) func() bool {
+	return context.AfterFunc(ctx, func() {
+		r.mu.Lock()
+		n := r.inFlight
+		r.mu.Unlock()
+		if n > 0 {
+			fmt.Fprintf(r.opt.Progress, "interrupted: waiting for %s already sent to be answered (at most the request timeout); press Ctrl-C again to abandon %s (the next run checks %s)\n",
+				plural(n, "request", "requests"), pronoun(n), pronoun(n))
+		} else {
+			fmt.Fprintln(r.opt.Progress, "interrupted: stopping; no request is in flight")
+		}
+	})
+}
+
+// stop ends the run's writing for a reason that leaves rows pending (the
+// daily budget spent, the server throttling for good, unreachable); the
+// first reason wins.
+func (r *runner) stop(err error, reason string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.notes[key] = msg
+	if r.stopErr == nil {
+		r.stopErr, r.stopped = err, reason
+	}
 }
 
-// writeResults writes the results file from a final pass over the input
-// joined with the journal, and counts the summary from it.
-func (r *runner) writeResults(sum *Summary) error {
-	src, err := r.in.Rows()
-	if err != nil {
-		return fmt.Errorf("read %s: %w", r.in.Name(), err)
-	}
-	w, err := CreateResults(r.opt.Results, src.Columns())
-	if err != nil {
-		src.Close()
-		return err
-	}
-	src.Close()
-	err = r.eachRow(func(row *Row, key string) error {
-		status, id, msg := r.outcome(row, key, sum)
-		return w.Write(row.Line, status, id, msg, row.Cells)
-	})
-	if err != nil {
-		w.Abort()
-		return err
-	}
-	return w.Commit()
-}
-
-// outcome says what happened to one row, and counts it in sum.
-func (r *runner) outcome(row *Row, key string, sum *Summary) (Status, int64, string) {
-	sum.Rows++
-	if !row.Valid() {
-		sum.Invalid++
-		msgs := make([]string, len(row.Problems))
-		for i, p := range row.Problems {
-			msgs[i] = p.String()
-		}
-		return Invalid, 0, strings.Join(msgs, "; ")
-	}
-	if row.Prior == Created || row.Prior == Exists {
-		sum.Skipped++
-		return row.Prior, row.PriorID, ""
-	}
-	e, _ := r.j.lookup(key)
+// stopping returns the reason of a stop, "" when the run goes on.
+func (r *runner) stopping() string {
 	r.mu.Lock()
-	note := r.notes[key]
-	r.mu.Unlock()
-	switch e.State {
-	case stateDone:
-		switch {
-		case !e.fresh:
-			sum.Skipped++
-		case e.Status == Exists:
-			sum.Exists++
-		default:
-			sum.Created++
-		}
-		return e.Status, e.ID, e.Msg
-	case stateFailed:
-		sum.Failed++
-		return Failed, 0, e.Msg
-	case stateInFlight:
-		if note == "" {
-			note = "an earlier create had an unknown outcome; run again to check whether it was created"
-		}
-	}
-	if note == "" {
-		note = r.blocked
-	}
-	sum.Pending++
-	return Pending, 0, note
+	defer r.mu.Unlock()
+	return r.stopped
 }
 
 // errText is the message of err for a results file: the API's own words
@@ -620,10 +438,72 @@ func errText(err error) string {
 	return strings.ReplaceAll(err.Error(), "\n", " ")
 }
 
-// manyNote explains a match among several identical contacts.
-func manyNote(n int) string {
-	if n > 1 {
-		return fmt.Sprintf("%d identical contacts exist; this is the newest", n)
+// pronoun is "it" or "them" for n things.
+func pronoun(n int) string {
+	if n == 1 {
+		return "it"
 	}
-	return ""
+	return "them"
+}
+
+// writeResults writes the results file from a final pass over the input,
+// joined in order with the rows' outcomes, and counts the summary.
+func (r *runner) writeResults(sum *Summary) error {
+	src, err := r.in.Rows()
+	if err != nil {
+		return fmt.Errorf("read %s: %w", r.in.Name(), err)
+	}
+	defer src.Close()
+	w, err := CreateResults(r.opt.Results, src.Columns())
+	if err != nil {
+		return err
+	}
+	next := 0
+	for {
+		row, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			w.Abort()
+			return fmt.Errorf("read %s: %w", r.in.Name(), err)
+		}
+		status, id, msg, already := Invalid, int64(0), problemText(row.Problems), false
+		if row.Valid() {
+			if next >= len(r.items) || r.items[next].line != row.Line {
+				w.Abort()
+				return fmt.Errorf("read %s: the file changed during the import; its results were not written", r.in.Name())
+			}
+			it := r.items[next]
+			next++
+			status, id, msg, already = r.outcome(it)
+		}
+		sum.note(row.Line, status, msg, already)
+		if err := w.Write(row.Line, status, id, msg, row.Cells); err != nil {
+			w.Abort()
+			return err
+		}
+	}
+	return w.Commit()
+}
+
+// outcome is what the results file says of a valid row.
+func (r *runner) outcome(it *item) (Status, int64, string, bool) {
+	if it.status != "" {
+		return it.status, it.id, it.msg, it.already
+	}
+	why := "not sent yet: the run was interrupted; run the same command again"
+	if s := r.stopping(); s != "" && s != "interrupted" {
+		why = "not sent: " + s
+	}
+	return Pending, it.id, why, false
+}
+
+// problemText joins a row's problems for the results file.
+func problemText(ps []Problem) string {
+	msgs := make([]string, len(ps))
+	for i, p := range ps {
+		msgs[i] = p.String()
+	}
+	return strings.Join(msgs, "; ")
 }

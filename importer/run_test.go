@@ -3,7 +3,6 @@ package importer
 import (
 	"context"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -11,6 +10,7 @@ import (
 	"net/http/httptrace"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -99,6 +99,7 @@ type person struct {
 	typ      string
 	dob      string
 	address  string
+	phone    string
 }
 
 func people(n int) []person {
@@ -124,9 +125,9 @@ func writeInput(t *testing.T, dir, name string, ps []person) string {
 	t.Helper()
 	var b strings.Builder
 	w := csv.NewWriter(&b)
-	w.Write([]string{"Contract", "Full Name", "Email", "Type", "Date of Birth", "Address"})
+	w.Write([]string{"Contract", "Full Name", "Email", "Type", "Date of Birth", "Address", "Phone"})
 	for _, p := range ps {
-		w.Write([]string{strconv.FormatInt(p.contract, 10), p.name, p.email, p.typ, p.dob, p.address})
+		w.Write([]string{strconv.FormatInt(p.contract, 10), p.name, p.email, p.typ, p.dob, p.address, p.phone})
 	}
 	w.Flush()
 	path := filepath.Join(dir, name)
@@ -190,22 +191,27 @@ func readResults(t *testing.T, path string) []resultRow {
 }
 
 // checkExactlyOnce checks that the sandbox holds exactly one record per
-// person and nothing else, and that the results file says created with the
-// record's Id for each, in input order.
-func checkExactlyOnce(t *testing.T, srv *sandbox.Server, ps []person, results string) {
+// person (names compared as identities are: case, spacing and Unicode form
+// aside) and nothing else, and that the results file says created (or one
+// of also) with that record's Id for each, in input order.
+func checkExactlyOnce(t *testing.T, srv *sandbox.Server, ps []person, results string, also ...Status) {
 	t.Helper()
 	byName := map[string][]sandbox.Record{}
+	key := func(contract int64, name string) string {
+		return strconv.FormatInt(contract, 10) + "/" + mapping.NameKey(name)
+	}
 	for _, r := range srv.Records() {
-		byName[r.FullName] = append(byName[r.FullName], r)
+		k := key(r.CoworkerContractID, r.FullName)
+		byName[k] = append(byName[k], r)
 	}
 	for _, p := range ps {
-		recs := byName[p.name]
+		recs := byName[key(p.contract, p.name)]
 		if len(recs) != 1 {
 			t.Errorf("%s: %d records in the sandbox, want 1", p.name, len(recs))
 			continue
 		}
-		if recs[0].CoworkerContractID != p.contract || recs[0].Email == nil || *recs[0].Email != p.email {
-			t.Errorf("%s: stored as %+v", p.name, recs[0])
+		if recs[0].Email == nil || mapping.EmailKey(*recs[0].Email) != mapping.EmailKey(p.email) {
+			t.Errorf("%s: stored with email %v, want %s", p.name, recs[0].Email, p.email)
 		}
 	}
 	if got := len(srv.Records()); got != len(ps) {
@@ -221,238 +227,275 @@ func checkExactlyOnce(t *testing.T, srv *sandbox.Server, ps []person, results st
 			t.Errorf("results line %d is row %d %q, want row %d %q", i+2, r.row, r.cells["Full Name"], i+2, p.name)
 			continue
 		}
-		if r.status != Created {
+		if r.status != Created && !slices.Contains(also, r.status) {
 			t.Errorf("row %d (%s): status %s (%s), want created", r.row, p.name, r.status, r.msg)
 			continue
 		}
-		if recs := byName[p.name]; len(recs) == 1 && recs[0].ID != r.id {
+		if recs := byName[key(p.contract, p.name)]; len(recs) == 1 && recs[0].ID != r.id {
 			t.Errorf("row %d (%s): id %d, the sandbox stored it as %d", r.row, p.name, r.id, recs[0].ID)
 		}
 	}
 }
 
+// testOptions are Options for the test sandbox: unknown outcomes are
+// looked for after testLandingWait and sent again after twice that.
+func testOptions(results string) Options {
+	return Options{Results: results, LandingWait: testLandingWait, Settle: 2 * testLandingWait, SettleFor: time.Minute}
+}
+
+// run imports path into the env with opt and fails the test on an error.
+func (e *env) run(t *testing.T, path string, opt Options) Summary {
+	t.Helper()
+	sum, err := Run(context.Background(), openInput(t, path), e.client, opt)
+	if err != nil {
+		t.Fatalf("import %s: %v", filepath.Base(path), err)
+	}
+	return sum
+}
+
+// counts is the part of a Summary tests compare.
+type counts struct {
+	Rows, Created, Updated, Exists, Differs, Ambiguous, Invalid, Failed, Pending, Skipped int
+}
+
+func countsOf(s Summary) counts {
+	return counts{s.Rows, s.Created, s.Updated, s.Exists, s.Differs, s.Ambiguous, s.Invalid, s.Failed, s.Pending, s.Skipped}
+}
+
 func TestRunCreatesEachRowOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sandbox.Config{})
 	ps := people(25)
-	in := openInput(t, writeInput(t, e.dir, "contacts.csv", ps))
+	path := writeInput(t, e.dir, "contacts.csv", ps)
 	results := filepath.Join(e.dir, "contacts.results.csv")
 	var progress strings.Builder
+	opt := testOptions(results)
+	opt.Progress = &progress
+	opt.Pacing = Pacing{WritesPerSecond: 50}
 
-	sum, err := Run(context.Background(), in, e.client, Options{Results: results, Progress: &progress, Rate: 50})
-	if err != nil {
-		t.Fatal(err)
+	sum := e.run(t, path, opt)
+	if got, want := countsOf(sum), (counts{Rows: 25, Created: 25}); got != want {
+		t.Errorf("summary %+v, want %+v", got, want)
 	}
-	want := Summary{Rows: 25, Created: 25, Results: results}
-	sum.Elapsed = 0
-	if sum != want {
-		t.Errorf("summary %+v, want %+v", sum, want)
+	if v := sum.Verified; v == nil || v.String() != "verified: 25 rows, 25 records, 0 duplicates" {
+		t.Errorf("verification %v, want 25 rows, 25 records, 0 duplicates", v)
 	}
 	checkExactlyOnce(t, e.srv, ps, results)
-	for _, path := range []string{results, JournalPath(results)} {
-		if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
-			t.Errorf("%s: %v, mode %v, want 0600", path, err, info.Mode().Perm())
+	for _, p := range []string{results, JournalPath(results)} {
+		if info, err := os.Stat(p); err != nil || info.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v, mode %v, want 0600", p, err, info.Mode().Perm())
 		}
 	}
 
 	// Running the same command again creates nothing.
-	sum, err = Run(context.Background(), openInput(t, in.Name()), e.client, Options{Results: results})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum.Skipped != 25 || sum.Created != 0 || sum.Pending != 0 {
-		t.Errorf("second run: %+v, want all 25 skipped", sum)
+	sum = e.run(t, path, testOptions(results))
+	if got, want := countsOf(sum), (counts{Rows: 25, Skipped: 25}); got != want {
+		t.Errorf("second run: %+v, want all 25 already done", got)
 	}
 	checkExactlyOnce(t, e.srv, ps, results)
 
-	// Nor does feeding the results file back, or reordering the sheet.
-	sum, err = Run(context.Background(), openInput(t, results), e.client, Options{Results: filepath.Join(e.dir, "again.csv")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Nor does feeding the results file back under another results path
+	// (a journal of its own), or reordering the sheet.
+	sum = e.run(t, results, testOptions(filepath.Join(e.dir, "again.csv")))
 	if sum.Skipped != 25 || sum.Created != 0 {
-		t.Errorf("results file fed back: %+v, want all 25 skipped", sum)
+		t.Errorf("results file fed back: %+v, want all 25 already done", countsOf(sum))
 	}
-	reordered := append([]person(nil), ps...)
-	for i, j := 0, len(reordered)-1; i < j; i, j = i+1, j-1 {
-		reordered[i], reordered[j] = reordered[j], reordered[i]
-	}
-	sum, err = Run(context.Background(), openInput(t, writeInput(t, e.dir, "contacts.csv", reordered)), e.client, Options{Results: results})
-	if err != nil {
-		t.Fatal(err)
-	}
+	reordered := slices.Clone(ps)
+	slices.Reverse(reordered)
+	sum = e.run(t, writeInput(t, e.dir, "contacts.csv", reordered), testOptions(results))
 	if sum.Skipped != 25 || sum.Created != 0 {
-		t.Errorf("reordered sheet: %+v, want all 25 skipped", sum)
+		t.Errorf("reordered sheet: %+v, want all 25 already done", countsOf(sum))
 	}
-	if n := len(e.srv.Records()); n != 25 {
+	if n := e.srv.Count(); n != 25 {
 		t.Errorf("sandbox holds %d records after re-runs, want 25", n)
 	}
 }
 
-// TestRunWithFaults imports through 500s, connections dropped after the
-// record was stored, and 409 throttling, and ends with every row created
-// exactly once.
-func TestRunWithFaults(t *testing.T) {
-	e := newEnv(t, sandbox.Config{Faults: sandbox.Faults{ServerErrors: 0.15, DropAfterCreate: 0.2, Seed: 7}})
-	e.srv.Inject(sandbox.Injection{Method: http.MethodPost, Status: http.StatusConflict, RetryAfter: "0", Body: "You must wait before accessing this url again.", Times: 3})
-	e.srv.Inject(sandbox.Injection{Method: http.MethodGet, Status: http.StatusTooManyRequests, RetryAfter: "0", Times: 2})
-	ps := people(40)
-	path := writeInput(t, e.dir, "contacts.csv", ps)
-	results := filepath.Join(e.dir, "contacts.results.csv")
-	opt := Options{Results: results, Concurrency: 4, LandingWait: testLandingWait}
-
-	api := &counting{API: e.client}
-	sum, err := Run(context.Background(), openInput(t, path), api, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if api.ambiguous.Load() == 0 {
-		t.Error("no create had an unknown outcome: the faults were not exercised")
-	}
-	t.Logf("first run: %+v; %d creates sent, %d of unknown outcome", sum, api.creates.Load(), api.ambiguous.Load())
-	if sum.Failed != 0 || sum.Invalid != 0 || sum.Created+sum.Pending != 40 {
-		t.Fatalf("first run: %+v, want every row created or pending", sum)
-	}
-	// A row whose every attempt had an unknown outcome is left pending;
-	// re-running settles it.
-	for run := 2; sum.Pending > 0 && run <= 6; run++ {
-		if sum, err = Run(context.Background(), openInput(t, path), e.client, opt); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("run %d: %+v", run, sum)
-	}
-	if sum.Pending != 0 {
-		t.Fatalf("rows still pending after six runs: %+v", sum)
-	}
-	checkExactlyOnce(t, e.srv, ps, results)
-}
-
-// counting passes creates on to the client and counts their outcomes.
-type counting struct {
-	API
-	creates, ambiguous atomic.Int32
-}
-
-func (a *counting) Create(ctx context.Context, c mapping.Contact) (int64, error) {
-	a.creates.Add(1)
-	id, err := a.API.Create(ctx, c)
-	if errors.Is(err, nexudus.ErrAmbiguous) {
-		a.ambiguous.Add(1)
-	}
-	return id, err
-}
-
-func TestRunInvalidRowsCreateNothing(t *testing.T) {
-	e := newEnv(t, sandbox.Config{})
-	ps := people(4)
-	bad := ps[2]
-	bad.name = ""
-	path := writeInput(t, e.dir, "contacts.csv", []person{ps[0], ps[1], bad, ps[3]})
-	results := filepath.Join(e.dir, "contacts.results.csv")
-
-	sum, err := Run(context.Background(), openInput(t, path), e.client, Options{Results: results})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum.Invalid != 1 || sum.Pending != 3 || sum.Created != 0 || sum.Stopped == "" {
-		t.Errorf("summary %+v, want 1 invalid, 3 pending, a reason", sum)
-	}
-	if n := len(e.srv.Records()); n != 0 {
-		t.Errorf("%d records created although a row is invalid", n)
-	}
-	rows := readResults(t, results)
-	wantStatus := []Status{Pending, Pending, Invalid, Pending}
-	for i, r := range rows {
-		if r.status != wantStatus[i] {
-			t.Errorf("row %d: %s, want %s", r.row, r.status, wantStatus[i])
-		}
-	}
-	if !strings.Contains(rows[2].msg, "FullName") {
-		t.Errorf("invalid row's message %q does not name FullName", rows[2].msg)
-	}
-	if !strings.Contains(rows[0].msg, "--skip-invalid") {
-		t.Errorf("pending row's message %q does not say how to go on", rows[0].msg)
-	}
-
-	sum, err = Run(context.Background(), openInput(t, path), e.client, Options{Results: results, SkipInvalid: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum.Invalid != 1 || sum.Created != 3 || sum.Pending != 0 {
-		t.Errorf("with SkipInvalid: %+v, want 3 created, 1 invalid", sum)
-	}
-	if n := len(e.srv.Records()); n != 3 {
-		t.Errorf("%d records, want 3", n)
-	}
-}
-
-// TestRunRowFailureIsAResult checks that the API refusing a row marks it
-// failed with the API's message and the other rows go on.
-func TestRunRowFailureIsAResult(t *testing.T) {
-	e := newEnv(t, sandbox.Config{})
-	ps := people(5)
-	ps[1].contract = 999999 // valid locally, unknown to the space
-	path := writeInput(t, e.dir, "contacts.csv", ps)
-	results := filepath.Join(e.dir, "contacts.results.csv")
-
-	sum, err := Run(context.Background(), openInput(t, path), e.client, Options{Results: results})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum.Failed != 1 || sum.Created != 4 {
-		t.Fatalf("summary %+v, want 4 created, 1 failed", sum)
-	}
-	rows := readResults(t, results)
-	if rows[1].status != Failed || !strings.Contains(rows[1].msg, "CoworkerContractId") {
-		t.Errorf("row 3: %s %q, want failed naming CoworkerContractId", rows[1].status, rows[1].msg)
-	}
-	if strings.Contains(rows[1].msg, "nexudus:") {
-		t.Errorf("row 3's message %q shows the client's prefix, not the API's words", rows[1].msg)
-	}
-
-	// Fixed in place in the results file, which is fed back as the input
-	// and rewritten: the failed row is sent again; the others are not.
-	b, err := os.ReadFile(results)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fixed := strings.Replace(string(b), ",999999,", ",1002,", 1)
-	if fixed == string(b) {
-		t.Fatal("results file does not hold the failed row's contract")
-	}
-	if err := os.WriteFile(results, []byte(fixed), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ps[1].contract = 1002
-	sum, err = Run(context.Background(), openInput(t, results), e.client, Options{Results: results})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum.Created != 1 || sum.Skipped != 4 || sum.Failed != 0 {
-		t.Errorf("after the fix: %+v, want 1 created, 4 skipped", sum)
-	}
-	checkExactlyOnce(t, e.srv, ps, results)
-}
-
-func TestRunSkipExisting(t *testing.T) {
+// TestRunEditedSheet: a sheet imported, then two rows edited (an email, a
+// phone number) and run again: nothing is created, the two rows differ,
+// naming their fields; with --update the space takes the edits and still
+// holds one record per row.
+func TestRunEditedSheet(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sandbox.Config{})
 	ps := people(6)
-	// Already in the space: rows 1 and 4 exactly, row 2 only loosely.
+	ps[1].phone = "+44 20 7946 0001"
+	ps[4].phone = "020 7946 0004"
+	ps[5].phone = "020 7946 0005"
+	path := writeInput(t, e.dir, "contacts.csv", ps)
+	results := filepath.Join(e.dir, "contacts.results.csv")
+	e.run(t, path, testOptions(results))
+
+	ps[1].email = "new.address@example.com"
+	ps[4].phone = "020 7946 9999"
+	ps[5].phone = "(020) 7946-0005" // only punctuation and spacing: the same number
+	ps[5].name = strings.ToUpper(ps[5].name)
+	path = writeInput(t, e.dir, "contacts.csv", ps)
+	sum := e.run(t, path, testOptions(results))
+	if got, want := countsOf(sum), (counts{Rows: 6, Differs: 2, Skipped: 4}); got != want {
+		t.Errorf("edited sheet: %+v, want 2 differs, 4 already done", got)
+	}
+	if sum.Unfinished() == 0 {
+		t.Error("rows that differ count as done: the run would exit 0")
+	}
+	rows := readResults(t, results)
+	for i, field := range map[int]string{1: "Email", 4: "PhoneNumber"} {
+		if rows[i].status != Differs || !strings.Contains(rows[i].msg, field) || !strings.Contains(rows[i].msg, "--update") {
+			t.Errorf("row %d: %s %q, want differs naming %s and --update", rows[i].row, rows[i].status, rows[i].msg, field)
+		}
+	}
+	if n := e.srv.Count(); n != 6 {
+		t.Fatalf("sandbox holds %d records after the edited run, want 6", n)
+	}
+
+	opt := testOptions(results)
+	opt.Update = true
+	sum = e.run(t, path, opt)
+	if got, want := countsOf(sum), (counts{Rows: 6, Updated: 2, Skipped: 4}); got != want {
+		t.Errorf("with --update: %+v, want 2 updated, 4 already done", got)
+	}
+	checkExactlyOnce(t, e.srv, ps, results, Updated)
+	for _, r := range e.srv.Records() {
+		if strings.EqualFold(r.FullName, ps[4].name) && (r.PhoneNumber == nil || *r.PhoneNumber != "020 7946 9999") {
+			t.Errorf("%s: phone %v after the update, want the sheet's", r.FullName, r.PhoneNumber)
+		}
+	}
+	// And once more: everything is done.
+	sum = e.run(t, path, testOptions(results))
+	if got, want := countsOf(sum), (counts{Rows: 6, Skipped: 6}); got != want {
+		t.Errorf("after the update: %+v, want all already done", got)
+	}
+}
+
+// TestRunUpdateKeepsWhatTheSheetLeavesOut: an update reads the record
+// whole and changes only the fields the sheet gives; a row with an Id
+// column (an export fed back) updates that record, even its name.
+func TestRunUpdateKeepsWhatTheSheetLeavesOut(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sandbox.Config{})
+	country, coworker := int64(3), int64(2002)
+	notes, city, phone := "Keeps the keys", "Leeds", "+44 113 496 0000"
+	ann := e.srv.Insert(sandbox.Record{CoworkerContractID: 1001, FullName: "Ann Lee", Email: ptr("ann@example.com"), CityName: &city,
+		Notes: &notes, PhoneNumber: &phone, CountryID: &country, ContractContactType: 1})
+	bob := e.srv.Insert(sandbox.Record{CoworkerContractID: 1002, FullName: "Bob Old", ContractContactType: 3})
+	input := "Contract,Name,Email,Phone\n1001,Ann Lee,ann.lee@example.com,\n"
+	path := filepath.Join(e.dir, "edits.csv")
+	os.WriteFile(path, []byte(input), 0o600)
+	opt := testOptions(filepath.Join(e.dir, "edits.results.csv"))
+	opt.Update = true
+	if sum := e.run(t, path, opt); sum.Updated != 1 {
+		t.Fatalf("summary %+v, want 1 updated", countsOf(sum))
+	}
+	got := recordByID(t, e.srv, ann)
+	if str(got.Email) != "ann.lee@example.com" || str(got.Notes) != notes || str(got.CityName) != city || str(got.PhoneNumber) != phone ||
+		got.CountryID == nil || *got.CountryID != country || got.ContractContactType != 1 {
+		t.Errorf("after the update: %+v; want the new email and every other field kept", got)
+	}
+
+	export := fmt.Sprintf("Id,CoworkerContractId,FullName,CoworkerId,ContractContactType,CreatedOn\n%d,1002,Bob New,%d,NominatedRecipient,2025-01-01T00:00:00Z\n", bob, coworker)
+	path = filepath.Join(e.dir, "export.csv")
+	os.WriteFile(path, []byte(export), 0o600)
+	opt = testOptions(filepath.Join(e.dir, "export.results.csv"))
+	opt.Update = true
+	sum := e.run(t, path, opt)
+	if sum.Updated != 1 || e.srv.Count() != 2 {
+		t.Fatalf("export fed back: %+v, %d records; want 1 updated, 2 records", countsOf(sum), e.srv.Count())
+	}
+	if got := recordByID(t, e.srv, bob); got.FullName != "Bob New" || got.CoworkerID == nil || *got.CoworkerID != coworker {
+		t.Errorf("record %d is %q, coworker %v after the update, want Bob New linked to %d", bob, got.FullName, got.CoworkerID, coworker)
+	}
+}
+
+func recordByID(t *testing.T, srv *sandbox.Server, id int64) sandbox.Record {
+	t.Helper()
+	for _, r := range srv.Records() {
+		if r.ID == id {
+			return r
+		}
+	}
+	t.Fatalf("record %d is not in the sandbox", id)
+	return sandbox.Record{}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestRunTwoResultsFiles: the same rows imported under two results paths
+// (two journals), or recovered by feeding a results file back and then
+// running the original sheet again, are never created twice.
+func TestRunTwoResultsFiles(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sandbox.Config{})
+	ps := people(8)
+	ps[3].contract = 999999 // refused by the space
+	path := writeInput(t, e.dir, "contacts.csv", ps)
+	results := filepath.Join(e.dir, "contacts.results.csv")
+	if sum := e.run(t, path, testOptions(results)); sum.Failed != 1 || sum.Created != 7 {
+		t.Fatalf("first run: %+v, want 7 created, 1 failed", countsOf(sum))
+	}
+	rows := readResults(t, results)
+	if rows[3].status != Failed || !strings.Contains(rows[3].msg, "CoworkerContractId") || strings.Contains(rows[3].msg, "nexudus:") {
+		t.Errorf("row 5: %s %q, want failed in the API's words naming CoworkerContractId", rows[3].status, rows[3].msg)
+	}
+	// Fixed in the results file, which is fed back under its own results path.
+	b, _ := os.ReadFile(results)
+	fixed := filepath.Join(e.dir, "fixed.csv")
+	os.WriteFile(fixed, []byte(strings.Replace(string(b), ",999999,", ",1004,", 1)), 0o600)
+	if sum := e.run(t, fixed, testOptions(filepath.Join(e.dir, "fixed.results.csv"))); sum.Created != 1 || sum.Skipped != 7 {
+		t.Errorf("fixed results fed back: %+v, want 1 created, 7 already done", countsOf(sum))
+	}
+	// The original sheet, fixed too, run again with its own journal.
+	ps[3].contract = 1004
+	path = writeInput(t, e.dir, "contacts.csv", ps)
+	sum := e.run(t, path, testOptions(results))
+	if sum.Created != 0 || sum.Failed != 0 {
+		t.Errorf("original sheet again: %+v, want nothing created", countsOf(sum))
+	}
+	// And under a results path of its own.
+	if sum := e.run(t, path, testOptions(filepath.Join(e.dir, "other.csv"))); sum.Created != 0 || sum.Exists+sum.Skipped != 8 {
+		t.Errorf("under another results path: %+v, want every row found", countsOf(sum))
+	}
+	checkExactlyOnce(t, e.srv, ps, results, Exists)
+}
+
+// TestRunDeletedJournal: a finished import whose journal was deleted, run
+// again, finds its rows in the space and creates nothing.
+func TestRunDeletedJournal(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sandbox.Config{})
+	ps := people(5)
+	path := writeInput(t, e.dir, "contacts.csv", ps)
+	results := filepath.Join(e.dir, "contacts.results.csv")
+	e.run(t, path, testOptions(results))
+	if err := os.Remove(JournalPath(results)); err != nil {
+		t.Fatal(err)
+	}
+	sum := e.run(t, path, testOptions(results))
+	if sum.Created != 0 || sum.Exists != 5 {
+		t.Errorf("after deleting the journal: %+v, want 5 exists, nothing created", countsOf(sum))
+	}
+	checkExactlyOnce(t, e.srv, ps, results, Exists)
+}
+
+// TestRunFindsWhatExists: rows already in the space, whatever the case
+// and spacing of their names, are found and not created; a look-alike
+// with another name is not.
+func TestRunFindsWhatExists(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sandbox.Config{})
+	ps := people(6)
 	var ids []int64
 	for _, i := range []int{0, 3} {
-		ids = append(ids, e.srv.Insert(recordOf(ps[i])))
+		r := recordOf(ps[i])
+		r.FullName = "  " + strings.ToUpper(r.FullName)
+		ids = append(ids, e.srv.Insert(r))
 	}
 	loose := recordOf(ps[1])
 	loose.FullName += " Jr"
 	e.srv.Insert(loose)
-	path := writeInput(t, e.dir, "contacts.csv", ps)
 	results := filepath.Join(e.dir, "contacts.results.csv")
-
-	sum, err := Run(context.Background(), openInput(t, path), e.client, Options{Results: results, SkipExisting: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sum := e.run(t, writeInput(t, e.dir, "contacts.csv", ps), testOptions(results))
 	if sum.Exists != 2 || sum.Created != 4 {
-		t.Fatalf("summary %+v, want 2 exists, 4 created", sum)
+		t.Fatalf("summary %+v, want 2 exists, 4 created", countsOf(sum))
 	}
 	rows := readResults(t, results)
 	for i, wantID := range map[int]int64{0: ids[0], 3: ids[1]} {
@@ -461,317 +504,112 @@ func TestRunSkipExisting(t *testing.T) {
 		}
 	}
 	if rows[1].status != Created {
-		t.Errorf("row 3 (only a loose match in the space): %s, want created", rows[1].status)
+		t.Errorf("row 3 (only a look-alike in the space): %s, want created", rows[1].status)
 	}
-	if n := len(e.srv.Records()); n != 7 {
+	if n := e.srv.Count(); n != 7 {
 		t.Errorf("sandbox holds %d records, want 7", n)
+	}
+}
+
+// TestRunAmbiguous: two records with a row's identity make the row
+// ambiguous: nothing is written for it, and the Ids are named.
+func TestRunAmbiguous(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sandbox.Config{})
+	ps := people(3)
+	a := e.srv.Insert(recordOf(ps[1]))
+	twin := recordOf(ps[1])
+	twin.FullName = strings.ToLower(twin.FullName)
+	b := e.srv.Insert(twin)
+	results := filepath.Join(e.dir, "contacts.results.csv")
+	sum := e.run(t, writeInput(t, e.dir, "contacts.csv", ps), testOptions(results))
+	if sum.Ambiguous != 1 || sum.Created != 2 || sum.Unfinished() == 0 {
+		t.Fatalf("summary %+v, want 1 ambiguous, 2 created, unfinished", countsOf(sum))
+	}
+	rows := readResults(t, results)
+	if rows[1].status != Ambiguous || !strings.Contains(rows[1].msg, strconv.FormatInt(a, 10)) || !strings.Contains(rows[1].msg, strconv.FormatInt(b, 10)) {
+		t.Errorf("row 3: %s %q, want ambiguous naming %d and %d", rows[1].status, rows[1].msg, a, b)
+	}
+	if n := e.srv.Count(); n != 4 {
+		t.Errorf("sandbox holds %d records, want 4", n)
+	}
+}
+
+// TestRunPlan: --plan reads the space and classifies every row, writes
+// nothing to the space, and says how long the writes take.
+func TestRunPlan(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sandbox.Config{})
+	ps := people(6)
+	e.srv.Insert(recordOf(ps[0])) // exists
+	differs := recordOf(ps[1])
+	differs.Email = ptr("someone.else@example.com")
+	e.srv.Insert(differs)
+	e.srv.Insert(recordOf(ps[2])) // ambiguous: twice
+	e.srv.Insert(recordOf(ps[2]))
+	bad := ps[5]
+	bad.dob = "31/02/1990"
+	path := writeInput(t, e.dir, "contacts.csv", append(ps[:5:5], bad))
+	results := filepath.Join(e.dir, "contacts.results.csv")
+	opt := testOptions(results)
+	opt.Plan = true
+	opt.Pacing = Pacing{WritesPerSecond: 1, DailyWrites: 2500}
+	before := e.srv.Records()
+	sum := e.run(t, path, opt)
+	if got, want := countsOf(sum), (counts{Rows: 6, Exists: 1, Differs: 1, Ambiguous: 1, Invalid: 1}); got != want || sum.New != 2 {
+		t.Errorf("plan: %+v (%d new), want 2 new, 1 exists, 1 differs, 1 ambiguous, 1 invalid", got, sum.New)
+	}
+	if !slices.EqualFunc(before, e.srv.Records(), func(a, b sandbox.Record) bool { return a.ID == b.ID && a.UpdatedOn == b.UpdatedOn }) {
+		t.Error("the plan changed the space")
+	}
+	want := []Status{Exists, Differs, Ambiguous, New, New, Invalid}
+	for i, r := range readResults(t, results) {
+		if r.status != want[i] {
+			t.Errorf("row %d: %s %q, want %s", r.row, r.status, r.msg, want[i])
+		}
+	}
+	if e := sum.Estimate; e == nil || e.Creates != 2 || e.Seconds != 2 || e.Days != 1 {
+		t.Errorf("estimate %+v, want 2 creates, 2 s, 1 day", e)
+	}
+	var text strings.Builder
+	sum.WriteText(&text)
+	if !strings.Contains(text.String(), "plan: 6 rows: 2 new, 1 exists, 1 differs, 1 ambiguous, 1 invalid") || !strings.Contains(text.String(), "writes: 2 writes: about 2s") {
+		t.Errorf("plan report:\n%s", text.String())
+	}
+	// Past the daily budget, the estimate is in days.
+	opt.Pacing = Pacing{WritesPerSecond: 1, DailyWrites: 1, WritesUsed: 1}
+	opt.Update = true
+	sum = e.run(t, path, opt)
+	if e := sum.Estimate; e == nil || e.Creates != 2 || e.Updates != 1 || e.Days != 4 || !strings.Contains(e.String(), "about 4 days") {
+		t.Errorf("estimate past the budget: %+v %q, want 3 writes over 4 days", e, e)
+	}
+	if sum.Unfinished() != 2 {
+		t.Errorf("plan with --update: %d rows unfinished, want 2 (ambiguous, invalid): the differing row will be updated", sum.Unfinished())
 	}
 }
 
 // recordOf is the sandbox record a person's row creates.
 func recordOf(p person) sandbox.Record {
-	c := contactOf(p)
+	c := contactFor(p)
 	r := sandbox.Record{CoworkerContractID: c.CoworkerContractID, FullName: c.FullName, Email: &c.Email,
 		DateOfBirth: &c.DateOfBirth, ContractContactType: int(c.ContractContactType)}
 	if c.Address != "" {
 		r.Address = &c.Address
 	}
+	if c.PhoneNumber != "" {
+		r.PhoneNumber = &c.PhoneNumber
+	}
 	return r
 }
 
-// contactOf is the contact a person's row maps to.
-func contactOf(p person) mapping.Contact {
+// contactFor is the contact a person's row maps to.
+func contactFor(p person) mapping.Contact {
 	typ, err := mapping.ParseContactType(p.typ)
 	if err != nil {
 		panic(err)
 	}
 	return mapping.Contact{CoworkerContractID: p.contract, FullName: p.name, Email: p.email,
-		DateOfBirth: p.dob + "T00:00:00", Address: p.address, ContractContactType: typ}
-}
-
-// interrupting wraps the client to press Ctrl-C during a run: once (after
-// the nth create is answered), or twice (while the nth create's request,
-// already sent, waits for its answer).
-type interrupting struct {
-	API
-	n       int32
-	count   atomic.Int32
-	cancel  context.CancelFunc
-	abandon context.CancelFunc // nil: only one Ctrl-C
-}
-
-func (a *interrupting) Create(ctx context.Context, c mapping.Contact) (int64, error) {
-	k := a.count.Add(1)
-	if k == a.n && a.abandon != nil {
-		ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: func() {
-			a.cancel()
-			a.abandon()
-		}})
-	}
-	id, err := a.API.Create(ctx, c)
-	if k == a.n {
-		a.cancel()
-	}
-	return id, err
-}
-
-func TestRunResumeAfterInterrupt(t *testing.T) {
-	for _, hard := range []bool{false, true} {
-		name := map[bool]string{false: "one Ctrl-C", true: "two Ctrl-C"}[hard]
-		t.Run(name, func(t *testing.T) {
-			e := newEnv(t, sandbox.Config{Faults: sandbox.Faults{Latency: 20 * time.Millisecond}})
-			ps := people(20)
-			path := writeInput(t, e.dir, "contacts.csv", ps)
-			results := filepath.Join(e.dir, "contacts.results.csv")
-			ctx, cancel := context.WithCancel(context.Background())
-			abandonCtx, abandon := context.WithCancel(context.Background())
-			api := &interrupting{API: e.client, n: 5, cancel: cancel}
-			if hard {
-				api.abandon = abandon
-			}
-			sum, err := Run(ctx, openInput(t, path), api, Options{Results: results, Concurrency: 2, Abandon: abandonCtx})
-			cancel()
-			abandon()
-			if !errors.Is(err, context.Canceled) {
-				t.Fatalf("interrupted run returned %v, want context.Canceled", err)
-			}
-			if sum.Stopped != "interrupted" || sum.Pending == 0 || sum.Created+sum.Pending != 20 {
-				t.Errorf("interrupted summary %+v", sum)
-			}
-			rows := readResults(t, results)
-			if len(rows) != 20 {
-				t.Fatalf("results file has %d rows after the interrupt, want 20", len(rows))
-			}
-			created := len(e.srv.Records())
-			if created == 0 || created >= 20 {
-				t.Errorf("%d records after the interrupt, want some but not all", created)
-			}
-			if hard {
-				abandoned := 0
-				for _, r := range rows {
-					if r.status == Pending && strings.Contains(r.msg, "run again to check") {
-						abandoned++
-					}
-				}
-				if abandoned == 0 {
-					t.Error("no row marked as abandoned in flight")
-				}
-			}
-
-			sum, err = Run(context.Background(), openInput(t, path), e.client, Options{Results: results, LandingWait: testLandingWait})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if sum.Pending != 0 || sum.Created+sum.Skipped != 20 {
-				t.Errorf("resumed summary %+v", sum)
-			}
-			checkExactlyOnce(t, e.srv, ps, results)
-		})
-	}
-}
-
-func TestRunResumeAfterBudget(t *testing.T) {
-	e := newEnv(t, sandbox.Config{})
-	ps := people(12)
-	path := writeInput(t, e.dir, "contacts.csv", ps)
-	results := filepath.Join(e.dir, "contacts.results.csv")
-	limited := e.newClient(t, e.srv.Token(), 5)
-
-	sum, err := Run(context.Background(), openInput(t, path), limited, Options{Results: results, Concurrency: 3})
-	var be *nexudus.BudgetError
-	if !errors.As(err, &be) {
-		t.Fatalf("run over budget returned %v, want a *nexudus.BudgetError", err)
-	}
-	if sum.Created != 5 || sum.Pending != 7 || !strings.Contains(sum.Stopped, "continue after") {
-		t.Errorf("summary %+v, want 5 created, 7 pending, when to continue", sum)
-	}
-	if n := len(e.srv.Records()); n != 5 {
-		t.Errorf("%d records, want 5", n)
-	}
-
-	// The next day (a client with budget to spare).
-	sum, err = Run(context.Background(), openInput(t, path), e.client, Options{Results: results, Concurrency: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum.Created != 7 || sum.Skipped != 5 || sum.Pending != 0 {
-		t.Errorf("resumed summary %+v, want 7 created, 5 skipped", sum)
-	}
-	checkExactlyOnce(t, e.srv, ps, results)
-}
-
-// TestRunReconcilesUnknownOutcomes starts from a journal whose creates
-// began and never ended: one stored (among loose look-alikes), one not.
-func TestRunReconcilesUnknownOutcomes(t *testing.T) {
-	e := newEnv(t, sandbox.Config{})
-	ps := people(4)
-	path := writeInput(t, e.dir, "contacts.csv", ps)
-	results := filepath.Join(e.dir, "contacts.results.csv")
-
-	j, err := openJournal(JournalPath(results), path, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := newKeyer()
-	keys := make([]string, len(ps))
-	for i, p := range ps {
-		keys[i] = k.key(contactOf(p))
-	}
-	for _, i := range []int{0, 2} {
-		if err := j.begin(keys[i], i+2); err != nil {
-			t.Fatal(err)
-		}
-	}
-	j.close()
-	decoy := recordOf(ps[0])
-	decoy.FullName = strings.ToUpper(ps[0].name)
-	e.srv.Insert(decoy)
-	decoy = recordOf(ps[0])
-	decoy.FullName = ps[0].name + "son"
-	e.srv.Insert(decoy)
-	stored := e.srv.Insert(recordOf(ps[0]))
-
-	sum, err := Run(context.Background(), openInput(t, path), e.client, Options{Results: results, LandingWait: testLandingWait})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum.Created != 4 || sum.Pending != 0 {
-		t.Errorf("summary %+v, want 4 created", sum)
-	}
-	rows := readResults(t, results)
-	if rows[0].id != stored {
-		t.Errorf("row 2 reconciled to %d, want the stored record %d", rows[0].id, stored)
-	}
-	if n := len(e.srv.Records()); n != 6 {
-		t.Errorf("sandbox holds %d records, want 6 (2 look-alikes, 1 reconciled, 3 created)", n)
-	}
-}
-
-func TestRunRefusesAnotherInputsJournal(t *testing.T) {
-	e := newEnv(t, sandbox.Config{})
-	all := people(6)
-	results := filepath.Join(e.dir, "shared.results.csv")
-	if _, err := Run(context.Background(), openInput(t, writeInput(t, e.dir, "a.csv", all[:3])), e.client, Options{Results: results}); err != nil {
-		t.Fatal(err)
-	}
-	before, _ := os.ReadFile(results)
-	_, err := Run(context.Background(), openInput(t, writeInput(t, e.dir, "b.csv", all[3:])), e.client, Options{Results: results})
-	if !errors.Is(err, ErrJournalMismatch) || !errors.Is(err, ErrInput) {
-		t.Fatalf("got %v, want ErrJournalMismatch, an ErrInput", err)
-	}
-	if !strings.Contains(err.Error(), "a.csv") || !strings.Contains(err.Error(), "--results") {
-		t.Errorf("error %q does not name the journal's input and how to go on", err)
-	}
-	if n := len(e.srv.Records()); n != 3 {
-		t.Errorf("%d records, want 3: nothing of b.csv may be created", n)
-	}
-	if after, _ := os.ReadFile(results); string(after) != string(before) {
-		t.Error("the refused run rewrote the other input's results file")
-	}
-}
-
-// TestRunRefusesAnotherTargetsJournal: rows created in a rehearsal (the
-// embedded sandbox) are not "already done" in the real space; the journal
-// says where it created them and a run into another target is refused.
-func TestRunRefusesAnotherTargetsJournal(t *testing.T) {
-	e := newEnv(t, sandbox.Config{})
-	ps := people(3)
-	path := writeInput(t, e.dir, "contacts.csv", ps)
-	results := filepath.Join(e.dir, "contacts.results.csv")
-	if _, err := Run(context.Background(), openInput(t, path), e.client, Options{Results: results, Target: "embedded sandbox"}); err != nil {
-		t.Fatal(err)
-	}
-	_, err := Run(context.Background(), openInput(t, path), e.client, Options{Results: results, Target: "https://spaces.nexudus.com"})
-	if !errors.Is(err, ErrJournalMismatch) || !errors.Is(err, ErrInput) {
-		t.Fatalf("got %v, want ErrJournalMismatch, an ErrInput", err)
-	}
-	if !strings.Contains(err.Error(), "embedded sandbox") || !strings.Contains(err.Error(), "--results") {
-		t.Errorf("error %q does not name where the rows were created and how to go on", err)
-	}
-	sum, err := Run(context.Background(), openInput(t, path), e.client, Options{Results: results, Target: "embedded sandbox"})
-	if err != nil || sum.Skipped != 3 || sum.Created != 0 {
-		t.Errorf("the same target again: %+v, %v; want 3 rows already done", sum, err)
-	}
-	if n := len(e.srv.Records()); n != 3 {
-		t.Errorf("%d records, want 3", n)
-	}
-}
-
-func TestRunStopsOnRefusedCredentials(t *testing.T) {
-	e := newEnv(t, sandbox.Config{})
-	ps := people(8)
-	path := writeInput(t, e.dir, "contacts.csv", ps)
-	results := filepath.Join(e.dir, "contacts.results.csv")
-	const badToken = "not-the-token-0123456789"
-
-	sum, err := Run(context.Background(), openInput(t, path), e.newClient(t, badToken, 0), Options{Results: results})
-	if !nexudus.IsUnauthorized(err) {
-		t.Fatalf("got %v, want an unauthorized error", err)
-	}
-	if sum.Pending != 8 || sum.Failed != 0 {
-		t.Errorf("summary %+v, want every row pending", sum)
-	}
-	b, _ := os.ReadFile(results)
-	if strings.Contains(string(b), badToken) || strings.Contains(err.Error(), badToken) {
-		t.Error("the token leaked into the results file or the error")
-	}
-
-	if _, err := Run(context.Background(), openInput(t, path), e.client, Options{Results: results, LandingWait: testLandingWait}); err != nil {
-		t.Fatal(err)
-	}
-	checkExactlyOnce(t, e.srv, ps, results)
-}
-
-func TestRunResultsNotWritable(t *testing.T) {
-	e := newEnv(t, sandbox.Config{})
-	path := writeInput(t, e.dir, "contacts.csv", people(2))
-	_, err := Run(context.Background(), openInput(t, path), e.client, Options{Results: filepath.Join(e.dir, "no such folder", "r.csv")})
-	if !errors.Is(err, ErrInput) {
-		t.Fatalf("a results path in a missing folder: got %v, want an ErrInput", err)
-	}
-	if n := len(e.srv.Records()); n != 0 {
-		t.Errorf("%d records created although results cannot be kept", n)
-	}
-}
-
-// TestRunGolden compares the whole results file of a run that meets every
-// outcome (created, exists, invalid, failed) with testdata/run/mixed.
-func TestRunGolden(t *testing.T) {
-	e := newEnv(t, sandbox.Config{})
-	e.srv.Insert(recordOf(person{contract: 1003, name: "Chidi Anagonye", email: "chidi@example.com", typ: "Director", dob: "1985-02-14"}))
-	dir := filepath.Join("testdata", "run", "mixed")
-	input, err := os.ReadFile(filepath.Join(dir, "input.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(e.dir, "input.csv")
-	if err := os.WriteFile(path, input, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	results := filepath.Join(e.dir, "input.results.csv")
-	sum, err := Run(context.Background(), openInput(t, path), e.client,
-		Options{Results: results, Concurrency: 1, SkipInvalid: true, SkipExisting: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := os.ReadFile(results)
-	if err != nil {
-		t.Fatal(err)
-	}
-	golden := filepath.Join(dir, "results.csv")
-	if *update { // the package's -update flag (golden_test.go)
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	compareCSV(t, golden, want, got)
-	if sum.Created == 0 || sum.Exists != 1 || sum.Invalid == 0 || sum.Failed == 0 {
-		t.Errorf("summary %+v does not meet every outcome", sum)
-	}
+		DateOfBirth: p.dob + "T00:00:00", Address: p.address, PhoneNumber: p.phone, ContractContactType: typ}
 }
 
 // compareCSV reports the first row and column where got differs from want.
@@ -803,16 +641,6 @@ func compareCSV(t *testing.T, name string, want, got []byte) {
 			}
 		}
 	}
-}
-
-func openTestJournal(t *testing.T) *journal {
-	t.Helper()
-	j, err := openJournal(filepath.Join(t.TempDir(), "r.journal"), "c.csv", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { j.close() })
-	return j
 }
 
 // testClientConfig configures a client for the sandbox at url that is fast
@@ -884,5 +712,65 @@ func TestSendContext(t *testing.T) {
 				t.Error("an interrupt cancelled a request already sent")
 			}
 		})
+	}
+}
+
+// TestRunResumesAnUpdate: an update whose outcome a killed run never
+// learnt is settled by reading the record: it landed, so the row is
+// updated and nothing is sent again.
+func TestRunResumesAnUpdate(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sandbox.Config{})
+	ps := people(2)
+	path := writeInput(t, e.dir, "contacts.csv", ps)
+	results := filepath.Join(e.dir, "contacts.results.csv")
+	e.run(t, path, testOptions(results))
+	ps[1].email = "moved@example.com"
+	path = writeInput(t, e.dir, "contacts.csv", ps)
+	id := readResults(t, results)[1].id
+	j, err := openJournal(JournalPath(results), path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.beginUpdate(rowKey(contactFor(ps[1]), 0), 3, id); err != nil {
+		t.Fatal(err)
+	}
+	j.close()
+	// The killed run's update landed.
+	rec := recordByID(t, e.srv, id)
+	rec.Email = ptr("moved@example.com")
+	e.srv.Insert(rec)
+	api := &counting{API: e.client}
+	opt := testOptions(results)
+	opt.Update = true
+	sum, err := Run(context.Background(), openInput(t, path), api, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := countsOf(sum), (counts{Rows: 2, Updated: 1, Skipped: 1}); got != want {
+		t.Errorf("%+v, want 1 updated, 1 already done", got)
+	}
+	if rows := readResults(t, results); rows[1].status != Updated || rows[1].id != id {
+		t.Errorf("row 3: %s %d, want updated %d", rows[1].status, rows[1].id, id)
+	}
+}
+
+// TestRunMissingRecord: a row whose Id names no record fails, saying how
+// to create it instead; --ignore-ids matches it by identity.
+func TestRunMissingRecord(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sandbox.Config{})
+	path := filepath.Join(e.dir, "export.csv")
+	os.WriteFile(path, []byte("Id,CoworkerContractId,FullName\n123,1001,Ann Lee\n"), 0o600)
+	results := filepath.Join(e.dir, "export.results.csv")
+	sum := e.run(t, path, testOptions(results))
+	rows := readResults(t, results)
+	if sum.Failed != 1 || !strings.Contains(rows[0].msg, "record 123 is not in the space") || !strings.Contains(rows[0].msg, "--ignore-ids") {
+		t.Errorf("%+v, row 2 %q: want failed, naming the record and --ignore-ids", countsOf(sum), rows[0].msg)
+	}
+	opt := testOptions(results)
+	opt.IgnoreIDs = true
+	if sum := e.run(t, path, opt); sum.Created != 1 || e.srv.Count() != 1 {
+		t.Errorf("--ignore-ids: %+v, %d records; want 1 created", countsOf(sum), e.srv.Count())
 	}
 }

@@ -1,7 +1,6 @@
 package mapping
 
 import (
-	"sort"
 	"strings"
 )
 
@@ -199,14 +198,4 @@ func editDistance(a, b string) int {
 		rows[0], rows[1], rows[2] = prev, cur, before
 	}
 	return rows[1][len(rb)]
-}
-
-// fieldList is the field names, for error messages.
-func fieldList() string {
-	names := make([]string, 0, NumFields)
-	for _, f := range Fields() {
-		names = append(names, f.Name)
-	}
-	sort.Strings(names)
-	return strings.Join(names, ", ")
 }

@@ -2,6 +2,7 @@ package nexudus
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,15 +30,22 @@ type tokenAnswer struct {
 	RefreshToken string `json:"refresh_token"`
 }
 
-// SignIn posts the password grant (with totp when not empty) to /api/token,
-// keeps the session for later calls and returns it. A refused sign-in is an
+// SignIn posts the password grant (with totp when not empty) to the token
+// host's /api/token under a client_id of its own, a new random GUID, so
+// that another application signing in with the same email does not
+// invalidate this login's refresh token. It keeps the session for later
+// calls and returns it (ClientID and Email set). A refused sign-in is an
 // *APIError; an account that needs a code wraps ErrTOTPRequired too.
 func (c *Client) SignIn(ctx context.Context, email, password, totp string) (Session, error) {
 	form := url.Values{"grant_type": {"password"}, "username": {email}, "password": {password}}
 	if totp != "" {
 		form.Set("totp", totp)
 	}
-	sess, err := c.grant(ctx, form, email)
+	clientID, err := newClientID()
+	if err != nil {
+		return Session{}, fmt.Errorf("sign in: %w", err)
+	}
+	sess, err := c.grant(ctx, form, clientID)
 	if err != nil {
 		var ae *APIError
 		if errors.As(err, &ae) && (ae.Status == http.StatusBadRequest || ae.Status == http.StatusUnauthorized) && (containsFold(ae.Message, "two_factor") || containsFold(ae.Message, "two-factor")) {
@@ -45,24 +53,40 @@ func (c *Client) SignIn(ctx context.Context, email, password, totp string) (Sess
 		}
 		return Session{}, fmt.Errorf("sign in: %w", err)
 	}
+	sess.Email = email
 	c.authMu.Lock()
 	c.session = &sess
 	c.authMu.Unlock()
 	return sess, nil
 }
 
-// grant posts one form to /api/token and reads the tokens it answers.
+// newClientID returns a random GUID (version 4) to sign in under.
+func newClientID() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("make a client id: %w", err)
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), nil
+}
+
+// grant posts one form to the token host's /api/token, with clientID in
+// the client_id header, and reads the tokens it answers.
 func (c *Client) grant(ctx context.Context, form url.Values, clientID string) (Session, error) {
 	h := http.Header{}
 	h.Set("client_id", clientID)
 	body, err := c.do(ctx, &request{method: http.MethodPost, path: tokenPath, body: []byte(form.Encode()),
-		contentType: "application/x-www-form-urlencoded", header: h})
+		contentType: "application/x-www-form-urlencoded", header: h, kind: kindGrant, host: c.tokenURL})
 	if err != nil {
 		return Session{}, err
 	}
 	var ans tokenAnswer
 	if err := json.Unmarshal(body, &ans); err != nil || ans.AccessToken == "" {
 		return Session{}, errors.New("unexpected answer from /api/token")
+	}
+	if CheckToken(ans.AccessToken) != nil || CheckToken(ans.RefreshToken) != nil {
+		return Session{}, errors.New("/api/token answered a token that cannot be sent back")
 	}
 	s := Session{BaseURL: c.cfg.BaseURL, AccessToken: ans.AccessToken, RefreshToken: ans.RefreshToken, ClientID: clientID}
 	if ans.ExpiresIn > 0 {
@@ -125,6 +149,7 @@ func (c *Client) refresh(ctx context.Context, stale string) error {
 	if sess.RefreshToken == "" {
 		sess.RefreshToken = old.RefreshToken
 	}
+	sess.Email = old.Email
 	c.session = &sess
 	c.cfg.Logf("login refreshed; it now expires %s", sess.Expiry.Local().Format("2006-01-02 15:04"))
 	if c.cfg.SaveSession != nil {

@@ -1,6 +1,7 @@
 package nexudus
 
 import (
+	"contactbulk/safefile"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,10 +37,46 @@ type budgetFile struct {
 	Writes []time.Time `json:"writes"`
 }
 
-// reserve counts one write now, or returns a *BudgetError when the window
-// already holds limit writes.
-func (b *budget) reserve() error {
+// reserve counts one write now and returns its time, or returns a
+// *BudgetError when the window already holds limit writes.
+func (b *budget) reserve() (time.Time, error) {
 	if b.limit <= 0 {
+		return time.Time{}, nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	unlock, err := b.lock()
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer unlock()
+	writes, err := b.load()
+	if err != nil {
+		return time.Time{}, err
+	}
+	now := b.now()
+	kept := writes[:0]
+	for _, w := range writes {
+		if w.After(now) {
+			w = now // the clock was set back since: New refuses a file far ahead
+		}
+		if now.Sub(w) < budgetWindow {
+			kept = append(kept, w)
+		}
+	}
+	if len(kept) >= b.limit {
+		// The oldest writes leave the window first.
+		return time.Time{}, &BudgetError{Limit: b.limit, ResumeAt: kept[len(kept)-b.limit].Add(budgetWindow)}
+	}
+	kept = append(kept, now)
+	return now, b.store(kept)
+}
+
+// release takes back the write reserve counted at t, for a call that
+// ended without the server acting on it (unreachable, or throttled
+// throughout).
+func (b *budget) release(t time.Time) error {
+	if b.limit <= 0 || t.IsZero() {
 		return nil
 	}
 	b.mu.Lock()
@@ -53,19 +90,12 @@ func (b *budget) reserve() error {
 	if err != nil {
 		return err
 	}
-	now := b.now()
-	kept := writes[:0]
-	for _, w := range writes {
-		if now.Sub(w) < budgetWindow {
-			kept = append(kept, w)
+	for i := len(writes) - 1; i >= 0; i-- {
+		if writes[i].Equal(t) {
+			return b.store(append(writes[:i:i], writes[i+1:]...))
 		}
 	}
-	if len(kept) >= b.limit {
-		// The oldest writes leave the window first.
-		return &BudgetError{Limit: b.limit, ResumeAt: kept[len(kept)-b.limit].Add(budgetWindow)}
-	}
-	kept = append(kept, now)
-	return b.store(kept)
+	return nil
 }
 
 // used returns how many writes the current window holds.
@@ -97,7 +127,10 @@ func (b *budget) lock() (unlock func(), err error) {
 	if b.path == "" {
 		return func() {}, nil
 	}
-	unlock, err = lockFile(b.path + ".lock")
+	if err := os.MkdirAll(filepath.Dir(b.path), 0o700); err != nil {
+		return nil, fmt.Errorf("lock write budget: %w", err)
+	}
+	unlock, err = safefile.Lock(b.path + ".lock")
 	if err != nil {
 		return nil, fmt.Errorf("lock write budget: %w", err)
 	}
@@ -108,7 +141,12 @@ func (b *budget) load() ([]time.Time, error) {
 	if b.path == "" {
 		return b.writes, nil
 	}
-	raw, err := os.ReadFile(b.path)
+	return loadBudget(b.path)
+}
+
+// loadBudget reads the write times in the budget file at path.
+func loadBudget(path string) ([]time.Time, error) {
+	raw, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

@@ -22,7 +22,7 @@ func TestBudgetFileIsLockedAcrossCounters(t *testing.T) {
 		b := &budget{limit: limit, path: path, now: time.Now}
 		wg.Go(func() {
 			for range tries {
-				err := b.reserve()
+				_, err := b.reserve()
 				var be *BudgetError
 				switch {
 				case err == nil:

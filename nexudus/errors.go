@@ -45,6 +45,133 @@ func IsUnauthorized(err error) bool {
 	return errors.As(err, &ae) && ae.Status == 401
 }
 
+// ForbiddenError is a 403: the signed-in user lacks the role the request
+// needs. Role names it, from the server's message when it says, else from
+// the endpoint and method (ContractContact-List, -Read, -Create, -Edit,
+// -Delete).
+type ForbiddenError struct {
+	Role string
+	Err  *APIError // the answer itself
+}
+
+func (e *ForbiddenError) Error() string {
+	msg := "the signed-in user lacks the " + e.Role + " role"
+	if m := strings.TrimSpace(e.Err.Message); m != "" {
+		msg += " (" + strings.TrimSuffix(m, ".") + ")"
+	}
+	return "nexudus: 403: " + msg + ": ask an administrator of the space to grant it, or sign in as a user who has it"
+}
+
+// Unwrap returns the answer's *APIError (Status 403).
+func (e *ForbiddenError) Unwrap() error { return e.Err }
+
+// IsForbidden reports whether err is a 403: a role is missing, and every
+// request of its kind will be refused until it is granted.
+func IsForbidden(err error) bool {
+	var fe *ForbiddenError
+	return errors.As(err, &fe)
+}
+
+// forbidden is the *ForbiddenError of a 403 answer to a request that
+// needs role.
+func forbidden(role string, ae *APIError) *ForbiddenError {
+	if m := roleIn(ae.Message); m != "" {
+		role = m
+	}
+	if role == "" {
+		role = "needed"
+	}
+	return &ForbiddenError{Role: role, Err: ae}
+}
+
+// roleIn returns the first role name in msg, such as ContractContact-Create
+// (an entity, a hyphen, an action), or "".
+func roleIn(msg string) string {
+	words := strings.FieldsFunc(msg, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-')
+	})
+	for _, w := range words {
+		entity, verb, ok := strings.Cut(w, "-")
+		if !ok || entity == "" || entity[0] < 'A' || entity[0] > 'Z' {
+			continue
+		}
+		switch verb {
+		case "List", "Read", "Create", "Edit", "Update", "Delete":
+			return w
+		}
+	}
+	return ""
+}
+
+// ThrottledError says the server kept throttling one call (409, 429, or
+// 503 with Retry-After) for longer than Config.MaxThrottled, as when the
+// space's request quota is spent by another integration. Nothing was done;
+// RetryAt is a time worth trying again: when the server's last Retry-After
+// points, or as long again as the throttle has lasted, at least a minute.
+type ThrottledError struct {
+	Status  int
+	Waits   int
+	For     time.Duration
+	RetryAt time.Time
+	Err     *APIError // the last answer
+}
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("still throttled after %d waits over %s (HTTP %d): the space's request quota may be spent by another integration; try again after %s",
+		e.Waits, e.For.Round(time.Second), e.Status, e.RetryAt.Local().Format("2006-01-02 15:04 MST"))
+}
+
+// Unwrap returns the last answer's *APIError.
+func (e *ThrottledError) Unwrap() error { return e.Err }
+
+// ErrUnreachable marks a call given up because no request could be sent:
+// the connection was refused or the server could not be reached, for
+// Config.MaxRetries attempts or Config.MaxUnreachable. Nothing reached the
+// server.
+var ErrUnreachable = errors.New("server unreachable")
+
+// RedirectError says the server answered with a redirect the client
+// refused: to another scheme or host, where the credentials must not go,
+// one that would change the method (a create into a read), or too many in
+// a row. Nothing was sent there. From and To are the URLs without user
+// info or query.
+type RedirectError struct {
+	Status   int
+	From, To string
+}
+
+func (e *RedirectError) Error() string {
+	return fmt.Sprintf("refused a redirect (HTTP %d) from %s to %s: the client follows only redirects that keep the scheme, host and method, so credentials never go elsewhere", e.Status, e.From, e.To)
+}
+
+// StateError says a file the client keeps its state in (the write budget,
+// the pacing windows) holds what it must not, such as times in the future
+// after the clock was set back. Path is the file; Fix says what to do.
+type StateError struct {
+	Path    string
+	Problem string
+	Fix     string
+}
+
+func (e *StateError) Error() string {
+	return e.Path + ": " + e.Problem + "; " + e.Fix
+}
+
+// StopsRun reports whether err says that every request like it would fail
+// the same way for now: credentials refused, a role missing, the server
+// unreachable or throttling for long, the daily budget spent, a redirect
+// refused. A bulk caller stops there and leaves its remaining rows
+// pending rather than marking them failed.
+func StopsRun(err error) bool {
+	var (
+		te *ThrottledError
+		be *BudgetError
+		re *RedirectError
+	)
+	return IsUnauthorized(err) || IsForbidden(err) || errors.Is(err, ErrUnreachable) ||
+		errors.As(err, &te) || errors.As(err, &be) || errors.As(err, &re)
+}
+
 // IsNotFound reports whether err is the API saying the record does not
 // exist (404).
 func IsNotFound(err error) bool {

@@ -1,6 +1,7 @@
 package nexudus
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -30,8 +31,9 @@ func (r Rate) String() string {
 func (r Rate) IsZero() bool { return r.N == 0 && r.Per == 0 }
 
 // ParseRate reads a rate written as N/UNIT, where UNIT is s, min or h
-// (also sec, second, m, minute, hour): "60/min", "2/s", "5000/h". It
-// returns an error saying the accepted form for anything else.
+// (also sec, second, m, minute, hour): "60/min", "2/s", "5000/h", with N
+// at most MaxRateCount. It returns an error saying the accepted form for
+// anything else.
 func ParseRate(s string) (Rate, error) {
 	bad := func() (Rate, error) {
 		return Rate{}, fmt.Errorf("rate %q: want a positive number per s, min or h, like 60/min, 2/s or 5000/h", s)
@@ -41,6 +43,9 @@ func ParseRate(s string) (Rate, error) {
 		return bad()
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(num))
+	if errors.Is(err, strconv.ErrRange) || err == nil && n > MaxRateCount {
+		return Rate{}, fmt.Errorf("rate %q: at most %d per s, min or h (Nexudus itself allows 120/min)", s, MaxRateCount)
+	}
 	if err != nil || n <= 0 {
 		return bad()
 	}

@@ -1,7 +1,6 @@
 package nexudus
 
 import (
-	"contactbulk/safefile"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -12,17 +11,31 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"contactbulk/safefile"
 )
 
 // Session is what a sign-in at /api/token yields: the access token, the
-// refresh token that renews it, when the access token expires, and the
-// client_id (the email) the refresh must be sent with.
+// refresh token that renews it, when the access token expires, the
+// client_id the refresh must be sent with (a GUID of this login's own; a
+// login saved by an older version has the email there, which keeps
+// working until the next sign-in) and the email signed in with.
 type Session struct {
 	BaseURL      string    `json:"base_url"`
 	AccessToken  string    `json:"access_token"`
 	RefreshToken string    `json:"refresh_token"`
 	Expiry       time.Time `json:"expiry"`
 	ClientID     string    `json:"client_id"`
+	Email        string    `json:"email,omitempty"`
+}
+
+// User returns who the session signed in as: Email, or for a login saved
+// before it was kept, the client_id, which was the email then.
+func (s *Session) User() string {
+	if s.Email != "" {
+		return s.Email
+	}
+	return s.ClientID
 }
 
 // SessionStore keeps one saved Session per base URL in Dir, each in a file

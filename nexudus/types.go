@@ -8,8 +8,12 @@ import (
 )
 
 // Record is a ContractContact as the API returns it. Listings leave out
-// Address, PostCode, CityName, State and Notes (they come back nil); the
-// one-record and several-at-once reads fill them. Nullable fields are pointers.
+// Address, PostCode, CityName, State and Notes (they come back nil); GetOne
+// and Get fill them. Nullable fields are pointers. UpdatedOn and CreatedOn
+// are kept as the server wrote them (with Z, without a zone, with an
+// offset or a 7-digit fraction; UpdatedOn may be empty on a new record):
+// read them with ParseTime. Records are read tolerantly: a contact type
+// by name, an Id as text, extra fields (see Client.List).
 type Record struct {
 	CoworkerContractID                 int64               `json:"CoworkerContractId"`
 	CoworkerContractQuantity           *int64              `json:"CoworkerContractQuantity"`

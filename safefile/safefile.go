@@ -2,6 +2,7 @@
 // under a temporary name beside the final path, mode 0600 (they hold
 // personal data or credentials), synced and renamed into place only when
 // done, so a crash or a failed run leaves the previous file untouched.
+// It also locks files across processes (Lock waits, TryLock does not).
 package safefile
 
 import (

@@ -124,16 +124,25 @@ func (s *Server) passwordGrant(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	clientID := r.Header.Get("client_id")
+	clientID := clientIDOf(r)
 	if clientID == "" {
 		clientID = email
 	}
 	s.grant(w, clientID, u.Email)
 }
 
+// clientIDOf is the client_id a token request sends: a header, or a form
+// field.
+func clientIDOf(r *http.Request) string {
+	if id := r.Header.Get("client_id"); id != "" {
+		return id
+	}
+	return r.PostForm.Get("client_id")
+}
+
 func (s *Server) refreshGrant(w http.ResponseWriter, r *http.Request) {
 	rt := r.PostForm.Get("refresh_token")
-	clientID := r.Header.Get("client_id")
+	clientID := clientIDOf(r)
 	s.authMu.Lock()
 	g, ok := s.refresh[rt]
 	if ok && !s.now().Before(g.expires) {
@@ -154,11 +163,18 @@ func (s *Server) refreshGrant(w http.ResponseWriter, r *http.Request) {
 	s.grant(w, g.clientID, g.user)
 }
 
-// grant issues a new access token and refresh token.
+// grant issues a new access token and refresh token; as Nexudus does, it
+// invalidates every older refresh token of the same client_id (access
+// tokens stay valid until they expire).
 func (s *Server) grant(w http.ResponseWriter, clientID, user string) {
 	now := s.now()
 	access, refresh := randomToken(), randomToken()
 	s.authMu.Lock()
+	for rt, g := range s.refresh {
+		if strings.EqualFold(g.clientID, clientID) {
+			delete(s.refresh, rt)
+		}
+	}
 	s.access[access] = issued{clientID: clientID, user: user, expires: now.Add(s.cfg.TokenTTL)}
 	s.refresh[refresh] = issued{clientID: clientID, user: user, expires: now.Add(s.cfg.RefreshTTL)}
 	s.authMu.Unlock()

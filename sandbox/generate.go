@@ -91,6 +91,9 @@ func (s *Server) Generate(n int, contractID int64) {
 		if rec.UpdatedOn > now.Format(timeLayout) {
 			rec.UpdatedOn = rec.CreatedOn
 		}
+		if s.cfg.Behaviour.NullUpdatedOn && rec.UpdatedOn == rec.CreatedOn {
+			rec.UpdatedOn = "" // never updated
+		}
 		binaryPutUint64(rawUUID[:8], rng.Uint64())
 		binaryPutUint64(rawUUID[8:], rng.Uint64())
 		rec.UniqueID = formatUUID(rawUUID)
@@ -164,6 +167,9 @@ func (s *Server) SeedAwkward(contractID int64) {
 		rec.CoworkerContractID = contractID
 		rec.ContractContactType = i % 4
 		rec.CreatedOn, rec.UpdatedOn = now, now
+		if s.cfg.Behaviour.NullUpdatedOn {
+			rec.UpdatedOn = ""
+		}
 		rec.UniqueID = newUUID()
 		rec.UpdatedBy = &user
 		s.resolve(&rec)

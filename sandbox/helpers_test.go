@@ -103,13 +103,13 @@ func (h *harness) send(method, path, body, auth string) *http.Response {
 }
 
 // list fetches one listing page with the query q.
-func (h *harness) list(q url.Values) page {
+func (h *harness) list(q url.Values) page[Record] {
 	h.t.Helper()
 	status, b := h.do("GET", collectionPath+"?"+q.Encode(), "")
 	if status != 200 {
 		h.t.Fatalf("GET ?%s: status %d: %s", q.Encode(), status, b)
 	}
-	var p page
+	var p page[Record]
 	if err := json.Unmarshal(b, &p); err != nil {
 		h.t.Fatalf("decode page: %v", err)
 	}

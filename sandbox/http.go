@@ -3,8 +3,10 @@ package sandbox
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +34,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// A proxy or load balancer in front of the API answers before it.
+	if to := s.cfg.Behaviour.RedirectTo; to != "" && strings.HasPrefix(r.URL.Path, "/api/") {
+		http.Redirect(w, r, strings.TrimSuffix(to, "/")+r.URL.RequestURI(), http.StatusFound)
+		return
+	}
+	if s.unavailable() {
+		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, "<html><body><h1>503 Service Unavailable</h1>The service is temporarily unavailable.</body></html>")
+		return
+	}
 	path := strings.TrimSuffix(r.URL.Path, "/")
 	if path == tokenPath {
 		if in, ok := s.injection(r, true); ok {
@@ -41,7 +55,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveToken(w, r)
 		return
 	}
-	if path != collectionPath && !strings.HasPrefix(path, collectionPath+"/") {
+	ep, ok := s.endpointFor(r, path)
+	if !ok {
 		writeJSON(w, http.StatusNotFound, map[string]any{"Message": "No HTTP resource was found that matches the request URI."})
 		return
 	}
@@ -55,11 +70,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveInjection(w, r, client, in)
 		return
 	}
-	if !s.allow(client.key, isWrite(r.Method)) {
-		w.Header().Set("Retry-After", "1")
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(s.limits.Status)
-		_, _ = w.Write([]byte(throttleBody))
+	write := isWrite(r.Method)
+	if write && s.quotaSpent() {
+		throttled(w, http.StatusConflict)
+		return
+	}
+	if !s.allow(client.key, write) {
+		throttled(w, s.limits.Status)
+		return
+	}
+	if ep.role != "" && !s.hasRole(ep.role) {
+		writeJSON(w, http.StatusForbidden, map[string]any{
+			"Message": fmt.Sprintf("Authorization has been denied for this request: the user does not have the role %s.", ep.role)})
 		return
 	}
 	serverError, stall, drop := s.roll()
@@ -72,41 +94,79 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// given up: that is what makes a timed-out create ambiguous.
 		sleep(r, s.cfg.Faults.StallFor)
 	}
-	s.route(w, r, path, client, drop)
+	ep.serve(w, r, client, drop)
 }
 
-// route dispatches an authenticated, unthrottled request.
-func (s *Server) route(w http.ResponseWriter, r *http.Request, path string, client client, dropCreate bool) {
+// throttled answers as Nexudus does when a request is over a limit.
+func throttled(w http.ResponseWriter, status int) {
+	w.Header().Set("Retry-After", "1")
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(throttleBody))
+}
+
+// endpoint is what a request asks for: the role it needs ("" none) and
+// how it is answered, given who asks and whether a fault drops a create.
+type endpoint struct {
+	role  string
+	serve func(w http.ResponseWriter, r *http.Request, c client, dropCreate bool)
+}
+
+// endpointFor finds the endpoint of an API path (without trailing slash);
+// it reports false for a path the API does not have.
+func (s *Server) endpointFor(r *http.Request, path string) (endpoint, bool) {
+	get := r.Method == http.MethodGet || r.Method == http.MethodHead
+	answer := func(f func(http.ResponseWriter)) endpoint {
+		return endpoint{serve: func(w http.ResponseWriter, _ *http.Request, _ client, _ bool) { f(w) }}
+	}
+	notAllowed := func(allow string) endpoint {
+		return answer(func(w http.ResponseWriter) { methodNotAllowed(w, allow) })
+	}
 	if path == collectionPath {
-		switch r.Method {
-		case http.MethodGet, http.MethodHead:
-			if r.URL.Query().Has("id") {
-				s.serveMany(w, r)
-				return
-			}
-			s.serveList(w, r)
-		case http.MethodPost:
-			s.serveCreate(w, r, client, dropCreate)
-		case http.MethodPut:
-			s.serveUpdate(w, r, client)
-		default:
-			methodNotAllowed(w, "GET, POST, PUT")
+		switch {
+		case get && r.URL.Query().Has("id"):
+			return endpoint{"ContractContact-Read", func(w http.ResponseWriter, r *http.Request, _ client, _ bool) { s.serveMany(w, r) }}, true
+		case get:
+			return endpoint{"ContractContact-List", func(w http.ResponseWriter, r *http.Request, _ client, _ bool) { s.serveList(w, r) }}, true
+		case r.Method == http.MethodPost:
+			return endpoint{"ContractContact-Create", s.serveCreate}, true
+		case r.Method == http.MethodPut:
+			return endpoint{"ContractContact-Edit", func(w http.ResponseWriter, r *http.Request, c client, _ bool) { s.serveUpdate(w, r, c) }}, true
 		}
-		return
+		return notAllowed("GET, POST, PUT"), true
 	}
-	id, err := strconv.ParseInt(strings.TrimPrefix(path, collectionPath+"/"), 10, 64)
-	if err != nil {
-		writeJSON(w, http.StatusNotFound, map[string]any{"Message": "No HTTP resource was found that matches the request URI."})
-		return
+	rest, ok := strings.CutPrefix(path, collectionPath+"/")
+	if !ok {
+		return endpoint{}, false
 	}
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-		s.serveOne(w, id)
-	case http.MethodDelete:
-		s.serveDelete(w, id, client)
-	default:
-		methodNotAllowed(w, "GET, DELETE")
+	id, err := strconv.ParseInt(rest, 10, 64)
+	switch {
+	case err != nil:
+		return answer(func(w http.ResponseWriter) {
+			writeJSON(w, http.StatusNotFound, map[string]any{"Message": "No HTTP resource was found that matches the request URI."})
+		}), true
+	case get:
+		return endpoint{"ContractContact-Read", func(w http.ResponseWriter, _ *http.Request, _ client, _ bool) { s.serveOne(w, id) }}, true
+	case r.Method == http.MethodDelete:
+		return endpoint{"ContractContact-Delete", func(w http.ResponseWriter, _ *http.Request, c client, _ bool) { s.serveDelete(w, id, c) }}, true
 	}
+	return notAllowed("GET, DELETE"), true
+}
+
+// hasRole reports whether the credentials hold role: always, for a full
+// unrestricted administrator (Behaviour.Roles nil).
+func (s *Server) hasRole(role string) bool {
+	if s.cfg.Behaviour.Roles == nil {
+		return true
+	}
+	return slices.ContainsFunc(s.cfg.Behaviour.Roles, func(r string) bool { return strings.EqualFold(strings.TrimSpace(r), role) })
+}
+
+// quotaSpent reports whether the space's write quota, spent by another
+// integration, still refuses writes.
+func (s *Server) quotaSpent() bool {
+	d := s.cfg.Behaviour.QuotaSpent
+	return d > 0 && s.now().Before(s.started.Add(d))
 }
 
 func methodNotAllowed(w http.ResponseWriter, allow string) {
@@ -116,6 +176,17 @@ func methodNotAllowed(w http.ResponseWriter, allow string) {
 
 func isWrite(method string) bool {
 	return method == http.MethodPost || method == http.MethodPut || method == http.MethodDelete || method == http.MethodPatch
+}
+
+// unavailable throws the dice of Behaviour.Unavailable for one request.
+func (s *Server) unavailable() bool {
+	f := s.cfg.Behaviour.Unavailable
+	if f == 0 {
+		return false
+	}
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	return s.dice.Float64() < f
 }
 
 // roll throws the fault dice for one request.

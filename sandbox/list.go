@@ -12,20 +12,25 @@ import (
 )
 
 // page is the listing answer, fields in the order of the documented example.
-type page struct {
-	Records              []Record `json:"Records"`
-	CurrentPageSize      int      `json:"CurrentPageSize"`
-	CurrentPage          int      `json:"CurrentPage"`
-	CurrentOrderField    string   `json:"CurrentOrderField"`
-	CurrentSortDirection int      `json:"CurrentSortDirection"`
-	FirstItem            int      `json:"FirstItem"`
-	HasNextPage          bool     `json:"HasNextPage"`
-	HasPreviousPage      bool     `json:"HasPreviousPage"`
-	LastItem             int      `json:"LastItem"`
-	PageNumber           int      `json:"PageNumber"`
-	PageSize             int      `json:"PageSize"`
-	TotalItems           int      `json:"TotalItems"`
-	TotalPages           int      `json:"TotalPages"`
+type page[T any] struct {
+	Records []T `json:"Records"`
+	paging
+}
+
+// paging is the listing answer without its records.
+type paging struct {
+	CurrentPageSize      int    `json:"CurrentPageSize"`
+	CurrentPage          int    `json:"CurrentPage"`
+	CurrentOrderField    string `json:"CurrentOrderField"`
+	CurrentSortDirection int    `json:"CurrentSortDirection"`
+	FirstItem            int    `json:"FirstItem"`
+	HasNextPage          bool   `json:"HasNextPage"`
+	HasPreviousPage      bool   `json:"HasPreviousPage"`
+	LastItem             int    `json:"LastItem"`
+	PageNumber           int    `json:"PageNumber"`
+	PageSize             int    `json:"PageSize"`
+	TotalItems           int    `json:"TotalItems"`
+	TotalPages           int    `json:"TotalPages"`
 }
 
 // filterKind is the type of value a documented filter takes.
@@ -112,10 +117,11 @@ type value struct {
 
 // property is a record property that can be sorted and filtered on.
 type property struct {
-	name string
-	kind valueKind
-	get  func(*Record) value
-	text func(*Record) value // for dates: the value as written, for string filters
+	name    string
+	kind    valueKind
+	instant bool // a time the server keeps (CreatedOn, UpdatedOn), not a calendar day
+	get     func(*Record) value
+	text    func(*Record) value // for dates: the value as written, for string filters
 }
 
 func ptrString(p *string) value {
@@ -183,8 +189,8 @@ func properties() map[string]property {
 		{name: "Notes", kind: stringValue, get: func(r *Record) value { return ptrString(r.Notes) }},
 		{name: "ContractContactType", kind: intValue, get: func(r *Record) value { return value{i: int64(r.ContractContactType)} }},
 		{name: "Id", kind: intValue, get: func(r *Record) value { return value{i: r.ID} }},
-		{name: "UpdatedOn", kind: timeValue, get: func(r *Record) value { return timeValueOf(r.UpdatedOn) }},
-		{name: "CreatedOn", kind: timeValue, get: func(r *Record) value { return timeValueOf(r.CreatedOn) }},
+		{name: "UpdatedOn", kind: timeValue, instant: true, get: func(r *Record) value { return timeValueOf(r.UpdatedOn) }},
+		{name: "CreatedOn", kind: timeValue, instant: true, get: func(r *Record) value { return timeValueOf(r.CreatedOn) }},
 		{name: "UniqueId", kind: stringValue, get: func(r *Record) value { return value{s: r.UniqueID} }},
 		{name: "UpdatedBy", kind: stringValue, get: func(r *Record) value { return ptrString(r.UpdatedBy) }},
 		{name: "IsNew", kind: boolValue, get: func(r *Record) value {
@@ -221,58 +227,124 @@ func parseTime(s string) (time.Time, bool) {
 
 // listQuery is a parsed listing request.
 type listQuery struct {
-	page, size int
-	order      property
-	desc       bool
-	dirEcho    int
-	preds      []func(*Record) bool
+	pagingQuery
+	order property
+	preds []func(*Record) bool
+}
+
+// pagingQuery is what every listing reads besides its order and filters.
+type pagingQuery struct {
+	page    int
+	size    int // the size served: the size asked, capped
+	asked   int
+	desc    bool
+	dirEcho int // CurrentSortDirection
 }
 
 // badQuery is a listing parameter the sandbox cannot read.
 type badQuery struct{ param, value, message string }
 
-// parseList reads the paging, sorting and filter parameters of a listing.
-func (s *Server) parseList(q url.Values) (listQuery, *badQuery) {
-	lq := listQuery{page: 1, size: 25}
-	props := properties()
-	lq.order = props["id"]
+// parsePaging reads page, size and dir as Behaviour says the server does.
+func (s *Server) parsePaging(q url.Values) (pagingQuery, *badQuery) {
+	pq := pagingQuery{page: 1, asked: 25}
 	if v := q.Get("page"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return lq, &badQuery{"page", v, fmt.Sprintf("The value '%s' is not valid for page.", v)}
+			return pq, &badQuery{"page", v, fmt.Sprintf("The value '%s' is not valid for page.", v)}
 		}
-		lq.page = max(n, 1)
+		pq.page = max(n, 1)
+	}
+	if s.cfg.Behaviour.SamePage {
+		pq.page = 1
 	}
 	if v := q.Get("size"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return lq, &badQuery{"size", v, fmt.Sprintf("The value '%s' is not valid for size.", v)}
+			return pq, &badQuery{"size", v, fmt.Sprintf("The value '%s' is not valid for size.", v)}
 		}
 		if n > 0 {
-			lq.size = n
+			pq.asked = n
 		}
 	}
-	lq.size = min(lq.size, s.cfg.MaxPageSize)
+	pq.size = min(pq.asked, s.cfg.MaxPageSize)
+	dir, hasDir := 0, false
+	if v := q.Get("dir"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return pq, &badQuery{"dir", v, fmt.Sprintf("The value '%s' is not valid for dir.", v)}
+		}
+		dir, hasDir = n, true
+	}
+	switch d := s.cfg.Behaviour.Direction; d {
+	case DirEndpoint, DirLegacy:
+		ascending, descending := 1, -1
+		if d == DirLegacy {
+			ascending, descending = 0, 1
+		}
+		pq.desc = hasDir && dir == descending
+		pq.dirEcho = ascending
+		if pq.desc {
+			pq.dirEcho = descending
+		}
+	default:
+		// A server that ignores dir echoes what it was sent, whatever
+		// order it serves: only the records show the order.
+		pq.desc = d == DirIgnoredDesc
+		pq.dirEcho = 1
+		if hasDir {
+			pq.dirEcho = dir
+		}
+	}
+	return pq, nil
+}
+
+// paging fills a listing's paging fields for a page of pq.size records
+// out of total, as Behaviour.PagingFields says the server does.
+func (s *Server) paging(pq pagingQuery, order string, total int) paging {
+	size := pq.size
+	if s.cfg.Behaviour.PagingFields == PagingAsked {
+		size = pq.asked
+	}
+	p := paging{
+		CurrentPageSize:      size,
+		CurrentPage:          pq.page,
+		CurrentOrderField:    order,
+		CurrentSortDirection: pq.dirEcho,
+		PageNumber:           pq.page,
+		PageSize:             size,
+		TotalItems:           total,
+		TotalPages:           (total + size - 1) / size,
+	}
+	// As X.PagedList computes them: past the end, FirstItem still counts
+	// from the page number and LastItem stops at the total.
+	if total > 0 {
+		p.FirstItem = (pq.page-1)*size + 1
+		p.LastItem = min(p.FirstItem+size-1, total)
+		p.HasPreviousPage = pq.page > 1
+		p.HasNextPage = pq.page < p.TotalPages
+	}
+	if s.cfg.Behaviour.PagingFields == PagingZero {
+		p.TotalPages, p.HasNextPage = 0, false
+	}
+	return p
+}
+
+// parseList reads the paging, sorting and filter parameters of a listing.
+func (s *Server) parseList(q url.Values) (listQuery, *badQuery) {
+	var lq listQuery
+	props := properties()
+	lq.order = props["id"]
+	pq, bad := s.parsePaging(q)
+	if bad != nil {
+		return lq, bad
+	}
+	lq.pagingQuery = pq
 	if v := q.Get("orderBy"); v != "" {
 		p, ok := props[strings.ToLower(v)]
 		if !ok {
 			return lq, &badQuery{"orderBy", v, fmt.Sprintf("'%s' is not a property of ContractContact.", v)}
 		}
 		lq.order = p
-	}
-	ascending, descending := 1, -1
-	if s.cfg.LegacyDirection {
-		ascending, descending = 0, 1
-	}
-	lq.dirEcho = ascending
-	if v := q.Get("dir"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return lq, &badQuery{"dir", v, fmt.Sprintf("The value '%s' is not valid for dir.", v)}
-		}
-		if n == descending {
-			lq.desc, lq.dirEcho = true, descending
-		}
 	}
 	for _, f := range filters() {
 		v := q.Get(f.name)
@@ -283,7 +355,7 @@ func (s *Server) parseList(q url.Values) (listQuery, *badQuery) {
 		if f.kind == stringFilter && p.text != nil {
 			p.get = p.text
 		}
-		pred, bad := predicate(f, p, v)
+		pred, bad := predicate(f, p, v, s.filterTime)
 		if bad != nil {
 			return lq, bad
 		}
@@ -292,8 +364,9 @@ func (s *Server) parseList(q url.Values) (listQuery, *badQuery) {
 	return lq, nil
 }
 
-// predicate builds the test of one filter with query value v.
-func predicate(f filter, p property, v string) (func(*Record) bool, *badQuery) {
+// predicate builds the test of one filter with query value v; bound reads
+// the value of a range filter on a date.
+func predicate(f filter, p property, v string, bound func(v string, instant bool) (time.Time, bool)) (func(*Record) bool, *badQuery) {
 	invalid := &badQuery{f.name, v, fmt.Sprintf("The value '%s' is not valid for %s.", v, f.name)}
 	switch f.kind {
 	case intFilter:
@@ -320,24 +393,24 @@ func predicate(f filter, p property, v string) (func(*Record) bool, *badQuery) {
 		}, nil
 	}
 	// Range filters: inclusive bounds on an integer or a date.
-	var bound int64
+	var limit int64
 	if p.kind == timeValue {
-		t, ok := parseTime(v)
+		t, ok := bound(v, p.instant)
 		if !ok {
 			return nil, &badQuery{f.name, v, fmt.Sprintf("The value '%s' is not valid for %s: use YYYY-MM-DDTHH:mm.", v, f.name)}
 		}
-		bound = t.Unix()
+		limit = t.Unix()
 	} else {
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 		if err != nil {
 			return nil, invalid
 		}
-		bound = n
+		limit = n
 	}
 	if f.kind == fromFilter {
-		return func(r *Record) bool { x := p.get(r); return !x.null && x.i >= bound }, nil
+		return func(r *Record) bool { x := p.get(r); return !x.null && x.i >= limit }, nil
 	}
-	return func(r *Record) bool { x := p.get(r); return !x.null && x.i <= bound }, nil
+	return func(r *Record) bool { x := p.get(r); return !x.null && x.i <= limit }, nil
 }
 
 // serveList answers a listing: filtered, sorted (ties by Id), one page.
@@ -348,29 +421,16 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	recs, total := s.selectPage(lq)
-	p := page{
-		Records:              make([]Record, len(recs)),
-		CurrentPageSize:      lq.size,
-		CurrentPage:          lq.page,
-		CurrentOrderField:    lq.order.name,
-		CurrentSortDirection: lq.dirEcho,
-		PageNumber:           lq.page,
-		PageSize:             lq.size,
-		TotalItems:           total,
-		TotalPages:           (total + lq.size - 1) / lq.size,
-	}
+	p := s.paging(lq.pagingQuery, lq.order.name, total)
+	out := make([]Record, len(recs))
 	for i, rec := range recs {
-		p.Records[i] = partial(*rec)
+		out[i] = partial(*rec)
 	}
-	// As X.PagedList computes them: past the end, FirstItem still counts
-	// from the page number and LastItem stops at the total.
-	if total > 0 {
-		p.FirstItem = (lq.page-1)*lq.size + 1
-		p.LastItem = min(p.FirstItem+lq.size-1, total)
-		p.HasPreviousPage = lq.page > 1
-		p.HasNextPage = lq.page < p.TotalPages
+	if !s.shaped() {
+		writeJSON(w, http.StatusOK, page[Record]{out, p})
+		return
 	}
-	writeJSON(w, http.StatusOK, p)
+	writeJSON(w, http.StatusOK, page[wireRecord]{s.wireAll(out), p})
 }
 
 // selectPage returns the records of the asked page and the number matching.
@@ -519,13 +579,48 @@ func (s *Server) serveOne(w http.ResponseWriter, id int64) {
 		writeJSON(w, http.StatusNotFound, map[string]any{"Message": "ContractContact not found."})
 		return
 	}
-	writeJSON(w, http.StatusOK, rec)
+	writeJSON(w, http.StatusOK, s.presentOne(rec))
 }
 
-// serveMany answers GET ?id=[1,2,3] with the full records that exist, in
-// the order asked.
+// serveMany answers GET ?id=[1,2,3] with the records that exist, in the
+// order asked: full, or as Behaviour.Batch says.
 func (s *Server) serveMany(w http.ResponseWriter, r *http.Request) {
+	ids, ok := s.batchIDs(w, r)
+	if !ok {
+		return
+	}
+	out := make([]Record, 0, len(ids))
+	s.mu.RLock()
+	for _, id := range ids {
+		if i, found := s.find(id); found {
+			out = append(out, *s.records[i])
+		}
+	}
+	s.mu.RUnlock()
+	switch s.cfg.Behaviour.Batch {
+	case BatchPartial:
+		out = everyOther(out)
+	case BatchSummary:
+		for i := range out {
+			out[i] = partial(out[i])
+		}
+	}
+	writeJSON(w, http.StatusOK, s.present(out))
+}
+
+// batchIDs reads the id list of a several-at-once read, or answers as
+// Behaviour.Batch says a server refusing such reads does, or 400 for a
+// list it cannot read, and returns false.
+func (s *Server) batchIDs(w http.ResponseWriter, r *http.Request) ([]int64, bool) {
 	raw := r.URL.Query().Get("id")
+	switch s.cfg.Behaviour.Batch {
+	case BatchNotFound:
+		writeJSON(w, http.StatusNotFound, map[string]any{"Message": "No HTTP resource was found that matches the request URI."})
+		return nil, false
+	case BatchBadRequest:
+		writeJSON(w, http.StatusBadRequest, validationBody([]fieldError{{"id", raw, "The request is invalid."}}))
+		return nil, false
+	}
 	list := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(raw), "["), "]")
 	var ids []int64
 	for part := range strings.SplitSeq(list, ",") {
@@ -536,19 +631,21 @@ func (s *Server) serveMany(w http.ResponseWriter, r *http.Request) {
 		id, err := strconv.ParseInt(part, 10, 64)
 		if err != nil {
 			writeJSON(w, http.StatusBadRequest, validationBody([]fieldError{{"id", raw, fmt.Sprintf("The value '%s' is not valid for id.", raw)}}))
-			return
+			return nil, false
 		}
 		ids = append(ids, id)
 	}
-	out := make([]*Record, 0, len(ids))
-	s.mu.RLock()
-	for _, id := range ids {
-		if i, found := s.find(id); found {
-			out = append(out, s.records[i])
-		}
+	return ids, true
+}
+
+// everyOther keeps the first, third, fifth... of recs: a batch read that
+// leaves records out, the same ones each time.
+func everyOther[T any](recs []T) []T {
+	out := recs[:0]
+	for i := 0; i < len(recs); i += 2 {
+		out = append(out, recs[i])
 	}
-	s.mu.RUnlock()
-	writeJSON(w, http.StatusOK, out)
+	return out
 }
 
 // containsFold reports whether needle (lower case) is in s, ignoring case;

@@ -237,7 +237,7 @@ func TestContainsFold(t *testing.T) {
 }
 
 func TestListLegacyDirection(t *testing.T) {
-	h := start(t, Config{LegacyDirection: true})
+	h := start(t, Config{Behaviour: Behaviour{Direction: DirLegacy}})
 	seedThree(h)
 	tests := []struct {
 		dir     string

@@ -22,16 +22,16 @@ import (
 // Config configures a Server; its zero value is a working in-memory
 // sandbox with the documented limits and a random token.
 type Config struct {
-	Token           string           // bearer token accepted; "" means New generates a random one (see Token())
-	User            User             // account for POST /api/token; zero Email means password login is refused
-	MaxPageSize     int              // cap on `size`; 0 means 1000
-	Limits          Limits           // zero value means DocumentedLimits()
-	Faults          Faults           // zero value means no faults
-	DataFile        string           // "" keeps records in memory; else loaded at New, saved (atomically, 0600) on every write batch / Close
-	LegacyDirection bool             // dir convention 0 = ascending, 1 = descending (other Nexudus pages) instead of the endpoint page's 1 / -1
-	Now             func() time.Time // nil means time.Now
-	TokenTTL        time.Duration    // lifetime of access tokens issued by /api/token; 0 means 604799 s
-	RefreshTTL      time.Duration    // lifetime of refresh tokens; 0 means 15 days
+	Token       string           // bearer token accepted; "" means New generates a random one (see Token())
+	User        User             // account for POST /api/token; zero Email means password login is refused
+	MaxPageSize int              // cap on `size`; 0 means 1000
+	Limits      Limits           // zero value means DocumentedLimits()
+	Faults      Faults           // zero value means no faults
+	DataFile    string           // "" keeps records in memory; else loaded at New, saved (atomically, 0600) on every write batch / Close
+	Behaviour   Behaviour        // zero value means the endpoint pages as written
+	Now         func() time.Time // nil means time.Now
+	TokenTTL    time.Duration    // lifetime of access tokens issued by /api/token; 0 means 604799 s
+	RefreshTTL  time.Duration    // lifetime of refresh tokens; 0 means 15 days
 }
 
 // User is the account that may sign in through POST /api/token or Basic auth.
@@ -148,10 +148,12 @@ const firstID = 87654321
 
 // Server is the sandbox API as an http.Handler, safe for concurrent use.
 type Server struct {
-	cfg    Config
-	limits Limits
-	now    func() time.Time
-	token  string
+	cfg     Config
+	limits  Limits
+	now     func() time.Time
+	token   string
+	zone    *time.Location // the space's time zone (Behaviour.Zone)
+	started time.Time      // when New ran, by s.now
 
 	mu        sync.RWMutex
 	records   []*Record // ordered by Id; stored records are never modified in place
@@ -172,13 +174,23 @@ type Server struct {
 	dice       *mrand.Rand
 	injections []Injection
 
-	saver *saver // nil without DataFile
+	saver  *saver // nil without DataFile
+	unlock func() // releases the DataFile; nil without one
+
+	heldMu    sync.Mutex
+	held      sync.WaitGroup // creates held by Behaviour.StoreDelay
+	heldN     int            // how many, for Held
+	closing   chan struct{}  // closed by Close: held creates land at once
+	closed    bool
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // New returns a sandbox seeded with DefaultContracts and DefaultCoworkers,
-// or with what Config.DataFile holds when it exists. It returns an error
-// when the data file cannot be read, its directory does not exist, or a
-// fault fraction is out of range.
+// or with what Config.DataFile holds when it exists; it holds the data
+// file, exclusively, until Close. It returns an error when the data file
+// cannot be read, its directory does not exist, another run holds it (an
+// error that Is ErrDataInUse), or a setting is out of range.
 func New(cfg Config) (*Server, error) {
 	for name, f := range map[string]float64{
 		"server error": cfg.Faults.ServerErrors, "drop": cfg.Faults.DropAfterCreate, "stall": cfg.Faults.Stalls,
@@ -186,6 +198,9 @@ func New(cfg Config) (*Server, error) {
 		if f < 0 || f > 1 {
 			return nil, fmt.Errorf("sandbox: %s rate %v is not between 0 and 1", name, f)
 		}
+	}
+	if err := cfg.Behaviour.check(); err != nil {
+		return nil, err
 	}
 	if cfg.MaxPageSize < 0 {
 		return nil, fmt.Errorf("sandbox: max page size %d is negative", cfg.MaxPageSize)
@@ -216,6 +231,11 @@ func New(cfg Config) (*Server, error) {
 		refresh:   make(map[string]issued),
 		throttle:  make(map[string]*window),
 		dice:      mrand.New(mrand.NewPCG(uint64(cfg.Faults.Seed), 0x5eed)),
+		closing:   make(chan struct{}),
+		zone:      cfg.Behaviour.Zone,
+	}
+	if s.zone == nil {
+		s.zone = defaultZone()
 	}
 	if s.limits == (Limits{}) {
 		s.limits = DocumentedLimits()
@@ -226,6 +246,7 @@ func New(cfg Config) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.started = s.now()
 	if s.token == "" {
 		s.token = randomToken()
 	}
@@ -234,10 +255,15 @@ func New(cfg Config) (*Server, error) {
 		if info, err := os.Stat(filepath.Dir(cfg.DataFile)); err != nil || !info.IsDir() {
 			return nil, fmt.Errorf("sandbox: data file %s: its directory does not exist", cfg.DataFile)
 		}
-		var err error
-		if loaded, err = s.load(cfg.DataFile); err != nil {
+		unlock, err := lockData(cfg.DataFile)
+		if err != nil {
 			return nil, err
 		}
+		if loaded, err = s.load(cfg.DataFile); err != nil {
+			unlock()
+			return nil, err
+		}
+		s.unlock = unlock
 	}
 	if !loaded {
 		for _, c := range DefaultContracts() {
@@ -257,13 +283,59 @@ func New(cfg Config) (*Server, error) {
 // /api/token.
 func (s *Server) Token() string { return s.token }
 
-// Close stops background saving and saves the data file, if any; it returns
-// the error of that save. The handler keeps answering after Close.
+// Close lets creates held by Behaviour.StoreDelay land at once, stops
+// background saving, saves the data file, if any, and releases it to other
+// runs; it returns the error of that save, and the same error when called
+// again. The handler keeps answering after Close, but saves no more.
 func (s *Server) Close() error {
-	if s.saver == nil {
-		return nil
+	s.closeOnce.Do(func() {
+		s.heldMu.Lock()
+		s.closed = true
+		close(s.closing)
+		s.heldMu.Unlock()
+		s.held.Wait()
+		if s.saver != nil {
+			s.closeErr = s.saver.close()
+		}
+		if s.unlock != nil {
+			s.unlock()
+		}
+	})
+	return s.closeErr
+}
+
+// hold waits d whatever the client does (a create whose client gave up
+// still lands, late), or until Close. The function it returns must be
+// called once the held request is stored.
+func (s *Server) hold(d time.Duration) (done func()) {
+	s.heldMu.Lock()
+	if s.closed {
+		s.heldMu.Unlock()
+		return func() {}
 	}
-	return s.saver.close()
+	s.held.Add(1)
+	s.heldN++
+	s.heldMu.Unlock()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-s.closing:
+	}
+	return func() {
+		s.heldMu.Lock()
+		s.heldN--
+		s.heldMu.Unlock()
+		s.held.Done()
+	}
+}
+
+// Held returns how many creates Behaviour.StoreDelay is holding now, not
+// yet stored: a test can wait for a create to be held before giving up.
+func (s *Server) Held() int {
+	s.heldMu.Lock()
+	defer s.heldMu.Unlock()
+	return s.heldN
 }
 
 // Inject queues a one-shot answer; injections are matched in the order queued.
@@ -292,8 +364,9 @@ func (s *Server) AddCoworker(c Coworker) {
 	s.changed()
 }
 
-// Insert stores r as is, filling Id, UniqueId, CreatedOn and UpdatedOn when
-// zero, and returns its Id; a record with the same Id is replaced.
+// Insert stores r as is, filling Id, UniqueId, CreatedOn and UpdatedOn
+// (unless Behaviour.NullUpdatedOn) when zero, and returns its Id; a record
+// with the same Id is replaced.
 func (s *Server) Insert(r Record) int64 {
 	r = cloneRecord(r)
 	now := s.now().UTC().Format(timeLayout)
@@ -303,7 +376,7 @@ func (s *Server) Insert(r Record) int64 {
 	if r.CreatedOn == "" {
 		r.CreatedOn = now
 	}
-	if r.UpdatedOn == "" {
+	if r.UpdatedOn == "" && !s.cfg.Behaviour.NullUpdatedOn {
 		r.UpdatedOn = r.CreatedOn
 	}
 	s.mu.Lock()

@@ -14,6 +14,20 @@ import (
 	"time"
 )
 
+// ErrDataInUse is what New's error Is when another Server, in this process
+// or another, holds the data file: two runs on one file would each save
+// over the other's records.
+var ErrDataInUse = errors.New("another contactbulk run is using this sandbox data")
+
+// dataInUseError says which data file is in use and what to do.
+type dataInUseError struct{ path, hint string }
+
+func (e *dataInUseError) Error() string {
+	return fmt.Sprintf("sandbox: another contactbulk run is using the sandbox data in %s%s; wait for it to finish, or use another data file", e.path, e.hint)
+}
+
+func (e *dataInUseError) Is(target error) bool { return target == ErrDataInUse }
+
 // dataFile is what a DataFile holds.
 type dataFile struct {
 	NextID    int64      `json:"NextId"`

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // fieldError is one entry of a 400 answer's Errors.
@@ -42,17 +45,17 @@ func validationBody(errs []fieldError) errorAnswer {
 
 // writeAnswer is the documented answer of a successful write.
 type writeAnswer struct {
-	Status        int            `json:"Status"`
-	Message       string         `json:"Message"`
-	Value         map[string]any `json:"Value"`
-	OpenInDialog  bool           `json:"OpenInDialog"`
-	OpenInWindow  bool           `json:"OpenInWindow"`
-	RedirectURL   *string        `json:"RedirectURL"`
-	JavaScript    *string        `json:"JavaScript"`
-	UpdatedOn     string         `json:"UpdatedOn"`
-	UpdatedBy     string         `json:"UpdatedBy"`
-	Errors        []any          `json:"Errors"`
-	WasSuccessful bool           `json:"WasSuccessful"`
+	Status        int     `json:"Status"`
+	Message       string  `json:"Message"`
+	Value         any     `json:"Value"`
+	OpenInDialog  bool    `json:"OpenInDialog"`
+	OpenInWindow  bool    `json:"OpenInWindow"`
+	RedirectURL   *string `json:"RedirectURL"`
+	JavaScript    *string `json:"JavaScript"`
+	UpdatedOn     string  `json:"UpdatedOn"`
+	UpdatedBy     string  `json:"UpdatedBy"`
+	Errors        []any   `json:"Errors"`
+	WasSuccessful bool    `json:"WasSuccessful"`
 }
 
 // body is a create or update body, read property by property so that each
@@ -177,6 +180,43 @@ func (s *Server) validate(b body) (Record, []fieldError) {
 	return rec, errs
 }
 
+// normalise changes a valid create or update as the storing behaviours
+// say a server may: names, phone numbers and emails rewritten, and a
+// coworker's name and email taking the place of those sent. It runs under
+// s.mu.
+func (s *Server) normalise(rec *Record) {
+	b := s.cfg.Behaviour
+	switch b.Names {
+	case NamesCollapsed:
+		rec.FullName = strings.Join(strings.Fields(rec.FullName), " ")
+	case NamesTitleCase:
+		rec.FullName = titleCase(rec.FullName)
+	}
+	if b.PackPhones && rec.PhoneNumber != nil {
+		rec.PhoneNumber = nonEmpty(strings.Join(strings.Fields(*rec.PhoneNumber), ""))
+	}
+	if b.LowerEmails && rec.Email != nil {
+		rec.Email = nonEmpty(strings.ToLower(*rec.Email))
+	}
+	if b.CoworkerNames && rec.CoworkerID != nil {
+		if c, ok := s.coworkers[*rec.CoworkerID]; ok {
+			rec.FullName, rec.Email = c.FullName, nonEmpty(c.Email)
+		}
+	}
+}
+
+// titleCase trims s, makes each run of spaces one, and writes each word
+// with a capital first letter and the rest in lower case ("mcDONALD" is
+// stored "Mcdonald"), as a server that tidies names would.
+func titleCase(s string) string {
+	words := strings.Fields(s)
+	for i, w := range words {
+		r, n := utf8.DecodeRuneInString(w)
+		words[i] = string(unicode.ToTitle(r)) + strings.ToLower(w[n:])
+	}
+	return strings.Join(words, " ")
+}
+
 // resolve fills the properties Nexudus derives from the contract, the
 // coworker and the country. It runs under s.mu.
 func (s *Server) resolve(rec *Record) { s.resolveShared(rec, nil) }
@@ -297,6 +337,9 @@ func (s *Server) serveCreate(w http.ResponseWriter, r *http.Request, c client, d
 	if !ok {
 		return
 	}
+	if d := s.cfg.Behaviour.StoreDelay; d > 0 {
+		defer s.hold(d)()
+	}
 	now := s.now().UTC().Format(timeLayout)
 	s.mu.Lock()
 	rec, errs := s.validate(b)
@@ -307,9 +350,13 @@ func (s *Server) serveCreate(w http.ResponseWriter, r *http.Request, c client, d
 	}
 	rec.ID = s.nextID
 	rec.CreatedOn, rec.UpdatedOn = now, now
+	if s.cfg.Behaviour.NullUpdatedOn {
+		rec.UpdatedOn = "" // until first updated
+	}
 	rec.UniqueID = newUUID()
 	user := c.user
 	rec.UpdatedBy = &user
+	s.normalise(&rec)
 	s.resolve(&rec)
 	s.put(&rec)
 	s.mu.Unlock()
@@ -318,9 +365,18 @@ func (s *Server) serveCreate(w http.ResponseWriter, r *http.Request, c client, d
 		drop(w)
 		return
 	}
+	var value any
+	switch s.cfg.Behaviour.CreateIDs {
+	case IDString:
+		value = map[string]any{"Id": strconv.FormatInt(rec.ID, 10)}
+	case IDBare:
+		value = rec.ID
+	default:
+		value = map[string]any{"Id": rec.ID}
+	}
 	writeJSON(w, http.StatusOK, writeAnswer{
 		Status: 200, Message: "ContractContact was successfully created.",
-		Value: map[string]any{"Id": rec.ID}, UpdatedOn: now, UpdatedBy: c.user, WasSuccessful: true,
+		Value: value, UpdatedOn: s.instant(now, rec.ID), UpdatedBy: c.user, WasSuccessful: true,
 	})
 }
 
@@ -359,13 +415,14 @@ func (s *Server) serveUpdate(w http.ResponseWriter, r *http.Request, c client) {
 	rec.ID, rec.CreatedOn, rec.UniqueID, rec.UpdatedOn = id, old.CreatedOn, old.UniqueID, now
 	user := c.user
 	rec.UpdatedBy = &user
+	s.normalise(&rec)
 	s.resolve(&rec)
 	s.put(&rec)
 	s.mu.Unlock()
 	s.changed()
 	writeJSON(w, http.StatusOK, writeAnswer{
 		Status: 200, Message: "ContractContact was successfully updated.",
-		Value: map[string]any{"Id": id}, UpdatedOn: now, UpdatedBy: c.user, WasSuccessful: true,
+		Value: map[string]any{"Id": id}, UpdatedOn: s.instant(now, id), UpdatedBy: c.user, WasSuccessful: true,
 	})
 }
 
@@ -377,6 +434,6 @@ func (s *Server) serveDelete(w http.ResponseWriter, id int64, c client) {
 	}
 	writeJSON(w, http.StatusOK, writeAnswer{
 		Status: 200, Message: "ContractContact was successfully deleted.",
-		Value: map[string]any{"Id": id}, UpdatedOn: s.now().UTC().Format(timeLayout), UpdatedBy: c.user, WasSuccessful: true,
+		Value: map[string]any{"Id": id}, UpdatedOn: s.instant(s.now().UTC().Format(timeLayout), id), UpdatedBy: c.user, WasSuccessful: true,
 	})
 }

@@ -1,0 +1,264 @@
+package importer
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"contactbulk/mapping"
+)
+
+// classify decides what the space holds for every row (see class), reading
+// in full the records whose unlisted fields a row gives, and sets the
+// status of the rows that need no write. Rows naming their record (an Id
+// column) are matched first: an Id is stronger than a name.
+func (r *runner) classify(ctx context.Context, sp *space) error {
+	ordered := slices.Clone(r.items)
+	slices.SortStableFunc(ordered, func(a, b *item) int {
+		return boolRank(a.recordID == 0) - boolRank(b.recordID == 0)
+	})
+	claims := make(map[int64]*item)
+	for _, it := range ordered {
+		r.match(it, sp, claims)
+	}
+	var need []int64
+	for _, it := range r.items {
+		if len(it.cands) == 1 && it.class != classAmbiguous && unlisted(&it.given) && !sp.full[it.cands[0]] {
+			need = append(need, it.cands[0])
+		}
+	}
+	if err := (reader{r.api}).readFull(ctx, sp, need); err != nil {
+		return err
+	}
+	for _, it := range r.items {
+		if err := r.decide(it, sp); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// match finds the records a row may be: its Id column's record; else the
+// record this import created for it (the journal) or that a fed-back
+// results file names, when that record still has the row's identity or
+// this import created it; else every record with the row's identity. A
+// record already claimed by another row is not this row's.
+func (r *runner) match(it *item, sp *space, claims map[int64]*item) {
+	var cands []int64
+	switch {
+	case it.recordID != 0:
+		if sp.byID[it.recordID] == nil {
+			it.class = classMissing
+			return
+		}
+		cands = []int64{it.recordID}
+	default:
+		cands = sp.candidates(it.key)
+		if id := r.hinted(it, sp, cands); id != 0 {
+			cands = []int64{id}
+		}
+	}
+	var free []int64
+	var other *item
+	for _, id := range cands {
+		if c := claims[id]; c != nil && c != it {
+			other = c
+			continue
+		}
+		free = append(free, id)
+	}
+	switch {
+	case len(free) == 0 && other != nil:
+		it.class, it.cands = classAmbiguous, cands
+		it.msg = fmt.Sprintf("record %d is also row %d: the sheet holds this contact twice", cands[0], other.line)
+	case len(free) == 0:
+		it.class = classNew
+	case len(free) == 1:
+		it.cands = free
+		claims[free[0]] = it
+	default:
+		if w, ok := r.j.createInFlight(it.key); ok {
+			// An earlier run's create of unknown outcome landed, and so
+			// did another: the newest is taken as the row's, and the
+			// verification reports the other.
+			_ = w
+			id := free[len(free)-1]
+			it.cands = []int64{id}
+			claims[id] = it
+			return
+		}
+		it.class, it.cands = classAmbiguous, free
+		it.msg = fmt.Sprintf("%d records could be this row (Ids %s): make the sheet say which with an Id column, or remove the extra records", len(free), idList(free))
+	}
+}
+
+// hinted returns the record the journal or a fed-back results file says
+// the row is, when the space still holds it on the row's contract and it
+// is one of the row's candidates, or this import created it for the row
+// (then a name edited in the sheet is a difference, not a new contact).
+func (r *runner) hinted(it *item, sp *space, cands []int64) int64 {
+	for _, id := range []int64{r.j.createdFor(it.key), it.hint} {
+		rec := sp.byID[id]
+		if id == 0 || rec == nil || rec.CoworkerContractID != it.contact.CoworkerContractID {
+			continue
+		}
+		if slices.Contains(cands, id) {
+			return id
+		}
+		if key, ours := r.j.createdBy(id); ours && key == it.key {
+			return id
+		}
+	}
+	return 0
+}
+
+// decide compares a matched row with its record and sets what the run
+// does with it.
+func (r *runner) decide(it *item, sp *space) error {
+	switch it.class {
+	case classMissing:
+		it.status, it.id = Failed, it.recordID
+		it.msg = fmt.Sprintf("record %d is not in the space (deleted?); clear the row's Id cell to create it as a new record, or use --ignore-ids for a file exported from another space", it.recordID)
+		return nil
+	case classAmbiguous:
+		it.status = Ambiguous
+		return nil
+	}
+	if len(it.cands) == 0 {
+		it.class = classNew
+		w, inFlight := r.j.createInFlight(it.key)
+		switch {
+		case !inFlight:
+		case r.opt.now().Sub(w.Since) >= r.opt.Settle:
+			// Read long enough after the earlier run's create: it did not
+			// store the row. Send it again.
+		default:
+			// Not found yet, and the server may still store it: settle it
+			// with the run's own unknown outcomes, before any re-send.
+			it.status, it.msg = Pending, "an earlier run's create of this row had an unknown outcome; the import looks for it again before sending anything"
+			if !r.opt.Plan {
+				r.addUnknown(unknownWrite{it: it, create: true, sent: w.Since, cause: "an earlier run was stopped while creating it"})
+			}
+		}
+		if it.status == "" && r.opt.Plan {
+			it.status = New
+		}
+		return nil
+	}
+	id := it.cands[0]
+	rec := sp.byID[id]
+	it.id = id
+	settled := false
+	if w, ok := r.j.createInFlight(it.key); ok && !r.opt.Plan {
+		// The earlier run's create landed: record it as done, and count
+		// it as created now, when its outcome became known.
+		if err := r.j.done(it.key, w.Row, id, fingerprint(it.contact)); err != nil {
+			return err
+		}
+		settled = true
+	}
+	it.diffs = differences(it.contact, &it.given, rec, sp.full[id])
+	if len(it.diffs) > 0 {
+		it.class = classDiffers
+		it.status, it.msg = Differs, diffText(it.diffs)
+		if r.opt.Update {
+			it.msg += "; --update replaces them"
+			if !r.opt.Plan {
+				it.status = "" // to update
+			}
+		} else {
+			it.msg += "; run with --update to apply the sheet's values"
+		}
+		return nil
+	}
+	it.class = classExists
+	it.already = !settled
+	_, ours := r.j.createdBy(id)
+	if w, ok := r.j.updateInFlight(it.key); ok && w.ID == id && !r.opt.Plan {
+		// An earlier run's update of unknown outcome landed.
+		if err := r.j.updated(it.key, it.line, id, true, fingerprint(contactOf(rec))); err != nil {
+			return err
+		}
+		it.status, it.already = Updated, false
+		return nil
+	}
+	switch {
+	case ours || it.prior == Created && it.hint == id:
+		it.status = Created
+	case r.j.wasUpdated(id) || it.prior == Updated && it.hint == id:
+		it.status = Updated
+	default:
+		it.status, it.already = Exists, false
+	}
+	return nil
+}
+
+// Estimate is what the writes of a plan will take under the limits.
+type Estimate struct {
+	Creates int `json:"creates"` // rows to create
+	Updates int `json:"updates"` // rows to update (with --update)
+	// Seconds is the time the writes take at the write rate, when they fit
+	// in the daily budget left; 0 when they do not or the rate is unknown.
+	Seconds float64 `json:"seconds"`
+	// Days is how many days the writes span under the daily budget: 1
+	// when they fit in what is left today.
+	Days int `json:"days"`
+	text string
+}
+
+// String describes the estimate for people.
+func (e *Estimate) String() string { return e.text }
+
+// estimateWrites works out how long the plan's writes take.
+func (r *runner) estimateWrites() *Estimate {
+	e := &Estimate{Days: 1}
+	for _, it := range r.items {
+		switch {
+		case it.class == classNew && it.status != Pending:
+			e.Creates++
+		case it.class == classDiffers && r.opt.Update:
+			e.Updates++
+		}
+	}
+	writes := e.Creates + e.Updates
+	p := r.opt.Pacing
+	what := plural(writes, "write", "writes")
+	if writes == 0 {
+		e.text = "nothing to write"
+		return e
+	}
+	left := p.DailyWrites - p.WritesUsed
+	if p.DailyWrites > 0 && writes > left {
+		e.Days = 1 + int(math.Ceil(float64(writes-max(left, 0))/float64(p.DailyWrites)))
+		e.text = fmt.Sprintf("%s: about %d days within the daily budget of %d writes (%d left today); run the same command each day, it continues where it stopped",
+			what, e.Days, p.DailyWrites, max(left, 0))
+		return e
+	}
+	if p.WritesPerSecond > 0 {
+		e.Seconds = float64(writes) / p.WritesPerSecond
+		e.text = fmt.Sprintf("%s: about %s at %s", what, roundLeft(time.Duration(e.Seconds*float64(time.Second))), rateText(p.WritesPerSecond))
+		return e
+	}
+	e.text = what
+	return e
+}
+
+// rateText writes a write rate for people: "60/min", "2/s".
+func rateText(perSecond float64) string {
+	if perSecond >= 2 {
+		return fmt.Sprintf("%.0f/s", perSecond)
+	}
+	return fmt.Sprintf("%.0f/min", perSecond*60)
+}
+
+// identityOf is the identity of a row, for messages.
+func identityOf(it *item) mapping.Identity { return mapping.IdentityOf(it.contact) }
