@@ -413,3 +413,22 @@ func FuzzCheckText(f *testing.F) {
 		}
 	})
 }
+
+// FuzzScanCell checks the word-at-a-time look at a cell against a plain
+// loop.
+func FuzzScanCell(f *testing.F) {
+	for _, s := range []string{"José", "Ada\x00", "abcdefgh?", "abcdefgh\x80ijklmnop", "????????", "\x00\x00\x00\x00\x00\x00\x00\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		plain, question := true, strings.Contains(v, "?")
+		for i := 0; i < len(v); i++ {
+			if v[i] == 0 || v[i] >= utf8.RuneSelf {
+				plain = false
+			}
+		}
+		if p, q := scanCell(v); p != plain || q != question {
+			t.Fatalf("scanCell(%q) = %v, %v; want %v, %v", v, p, q, plain, question)
+		}
+	})
+}

@@ -113,9 +113,20 @@ func plainText(v string) bool {
 }
 
 // scanCell reports in one look at v whether it is ASCII without a NUL and
-// whether it holds a "?".
+// whether it holds a "?", eight bytes at a time (the byte loads combine
+// into one) with the usual tests for a zero byte in a word.
 func scanCell(v string) (plain, question bool) {
-	plain = true
+	const ones, highs, marks = 0x0101010101010101, 0x8080808080808080, 0x3F3F3F3F3F3F3F3F
+	var bad, q uint64
+	for len(v) >= 8 {
+		w := uint64(v[0]) | uint64(v[1])<<8 | uint64(v[2])<<16 | uint64(v[3])<<24 |
+			uint64(v[4])<<32 | uint64(v[5])<<40 | uint64(v[6])<<48 | uint64(v[7])<<56
+		bad |= w | (w-ones)&^w // a byte beyond ASCII, or a zero byte
+		x := w ^ marks
+		q |= (x - ones) &^ x // a zero byte where w holds "?"
+		v = v[8:]
+	}
+	plain, question = bad&highs == 0, q&highs != 0
 	for i := 0; i < len(v); i++ {
 		switch c := v[i]; {
 		case c-1 >= 0x7F: // NUL, or beyond ASCII
