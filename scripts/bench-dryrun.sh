@@ -4,7 +4,9 @@
 #   - import --dry-run: rows per second and peak memory (maximum RSS);
 #   - a bare encoding/csv pass (read every record, nothing else): rows per
 #     second and peak memory;
-# then prints how many times the bare pass's time the dry run takes.
+# then prints how many times the bare pass's time the dry run takes. The
+# dry run uses every core (the bare pass one): on a busy machine its time
+# suffers more, so the script says how loaded the machine was.
 set -euo pipefail
 ROWS=${ROWS:-1000000}
 cd "$(dirname "$0")/.."
@@ -67,10 +69,11 @@ measure() {
 	/usr/bin/time -v "$@" 2>"$work/time.txt" >/dev/null || true
 	end=$(date +%s.%N)
 	seconds=$(awk -v s="$start" -v e="$end" 'BEGIN { print e-s }')
-	local kb
+	local kb cpu
 	kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")
-	awk -v name="$name" -v n="$ROWS" -v t="$seconds" -v kb="$kb" 'BEGIN {
-		printf "%-24s %9.0f rows/s  %6.2f s  peak %5.1f MB (maximum RSS)\n", name, n/t, t, kb/1024 }'
+	cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$work/time.txt")
+	awk -v name="$name" -v n="$ROWS" -v t="$seconds" -v kb="$kb" -v cpu="$cpu" 'BEGIN {
+		printf "%-24s %9.0f rows/s  %5.2f s (%5.2f s of CPU)  peak %5.1f MB (maximum RSS)\n", name, n/t, t, cpu, kb/1024 }'
 }
 
 if [ ! -x /usr/bin/time ]; then
@@ -78,6 +81,7 @@ if [ ! -x /usr/bin/time ]; then
 	BENCH_ROWS=$ROWS go test ./importer -run '^$' -bench BenchmarkDryRun -benchtime 1x -cpu "$(nproc)"
 	exit 0
 fi
+echo "cores: $(nproc), load average: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 measure "bare encoding/csv pass" "$work/bare-csv" "$work/contacts.csv"
 bare=$seconds
 measure "import --dry-run" "$work/contactbulk" import --dry-run "$work/contacts.csv"
