@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -250,5 +252,132 @@ func TestExpiryText(t *testing.T) {
 	}
 	if got := expiryText(now.Add(36*time.Hour), now); !strings.Contains(got, "(in 36h0m0s; renewed automatically)") {
 		t.Errorf("expiry text = %q", got)
+	}
+}
+
+// TestDoctorBehaviours runs doctor against the server behaviours export
+// depends on: each is named, with a fix line when export must adapt or
+// cannot work.
+func TestDoctorBehaviours(t *testing.T) {
+	tests := []struct {
+		name     string
+		cfg      sandbox.Config
+		records  int
+		wantExit int
+		want     []string
+	}{
+		{
+			name: "as documented", records: 12, wantExit: exitOK,
+			want: []string{"ok    paging       dir 1 = ascending", "ok    page size    serves the 12 records asked per page (12 in all)",
+				"ok    pages        page 2 follows page 1", "ok    batch read   the several-at-once read answers full records (10 of 10)"},
+		},
+		{
+			name: "legacy dir", records: 5, cfg: sandbox.Config{Behaviour: sandbox.Behaviour{Direction: sandbox.DirLegacy}}, wantExit: exitOK,
+			want: []string{"ok    paging       dir 0/1 legacy convention (1 = descending)"},
+		},
+		{
+			name: "dir ignored ascending", records: 5, cfg: sandbox.Config{Behaviour: sandbox.Behaviour{Direction: sandbox.DirIgnoredAsc}}, wantExit: exitOK,
+			want: []string{"warn  paging       dir is ignored: the server always sorts ascending", "fix: export pages ascending and refuses --dir desc"},
+		},
+		{
+			name: "dir ignored descending", records: 5, cfg: sandbox.Config{Behaviour: sandbox.Behaviour{Direction: sandbox.DirIgnoredDesc}}, wantExit: exitOK,
+			want: []string{"warn  paging       dir is ignored: the server always sorts descending", "fix: export writes files in descending Id order",
+				"ok    page size", "ok    pages        page 2 follows page 1"},
+		},
+		{
+			name: "capped, fields served", records: 30, cfg: sandbox.Config{MaxPageSize: 7}, wantExit: exitOK,
+			want: []string{"ok    page size    serves at most 7 records a page (asked 1000; CurrentPageSize 7); its paging fields count pages of 7"},
+		},
+		{
+			name: "capped, fields from the size asked", records: 30, cfg: sandbox.Config{MaxPageSize: 7, Behaviour: sandbox.Behaviour{PagingFields: sandbox.PagingAsked}}, wantExit: exitOK,
+			want: []string{"warn  page size    serves at most 7 records a page (asked 1000; CurrentPageSize 1000); its TotalPages (1) and HasNextPage count pages of the size asked",
+				"fix: nothing to do for export"},
+		},
+		{
+			name: "capped, TotalPages 0", records: 30, cfg: sandbox.Config{MaxPageSize: 7, Behaviour: sandbox.Behaviour{PagingFields: sandbox.PagingZero}}, wantExit: exitOK,
+			want: []string{"warn  page size    serves at most 7 records a page", "it reports TotalPages 0 and HasNextPage false"},
+		},
+		{
+			name: "same page always", records: 30, cfg: sandbox.Config{Behaviour: sandbox.Behaviour{SamePage: true}}, wantExit: exitCannotRun,
+			want: []string{"FAIL  pages        the server answers page 2 with the records of page 1", "fix: export can only read such a server on one page: --page-size 30 or more"},
+		},
+		{
+			name: "same page always, capped", records: 30, cfg: sandbox.Config{MaxPageSize: 7, Behaviour: sandbox.Behaviour{SamePage: true}}, wantExit: exitCannotRun,
+			want: []string{"FAIL  pages", "fix: no page size can help, as the server serves at most 7 of the 30 records a page"},
+		},
+		{
+			name: "batch summaries", records: 12, cfg: sandbox.Config{Behaviour: sandbox.Behaviour{Batch: sandbox.BatchSummary}}, wantExit: exitOK,
+			want: []string{"warn  batch read   the several-at-once read answers summary records", "fix: nothing to do: export --full then reads records one at a time"},
+		},
+		{
+			name: "batch leaves records out", records: 12, cfg: sandbox.Config{Behaviour: sandbox.Behaviour{Batch: sandbox.BatchPartial}}, wantExit: exitOK,
+			want: []string{"warn  batch read   the several-at-once read left out 5 of 10 records that exist", "fix: nothing to do: export --full reads those one at a time"},
+		},
+		{
+			name: "batch 400", records: 12, cfg: sandbox.Config{Behaviour: sandbox.Behaviour{Batch: sandbox.BatchBadRequest}}, wantExit: exitOK,
+			want: []string{"warn  batch read   the several-at-once read is refused (HTTP 400)"},
+		},
+		{
+			name: "batch 404", records: 12, cfg: sandbox.Config{Behaviour: sandbox.Behaviour{Batch: sandbox.BatchNotFound}}, wantExit: exitOK,
+			want: []string{"warn  batch read   the several-at-once read is refused (HTTP 404)"},
+		},
+		{
+			name: "no read role", records: 3, cfg: sandbox.Config{Behaviour: sandbox.Behaviour{Roles: []string{"ContractContact-List"}}}, wantExit: exitCannotRun,
+			want: []string{"FAIL  batch read   the credentials lack the ContractContact-Read role", "fix: an administrator of the space can grant ContractContact-Read"},
+		},
+		{
+			name: "no list role", records: 3, cfg: sandbox.Config{Behaviour: sandbox.Behaviour{Roles: []string{"ContractContact-Read"}}}, wantExit: exitCannotRun,
+			want: []string{"FAIL  list role    the credentials lack the ContractContact-List role"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv, url := startClientSandbox(t, tc.cfg)
+			srv.Generate(tc.records, 1001)
+			a, stdout, _ := clientTestApp(t, map[string]string{"NEXUDUS_URL": url, "NEXUDUS_TOKEN": clientTestToken})
+			err := a.run(context.Background(), []string{"doctor", "--rate", "1000/s"})
+			if code := exitCode(err); code != tc.wantExit {
+				t.Errorf("exit %d (%v), want %d\n%s", code, err, tc.wantExit, stdout)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(stdout.String(), want) {
+					t.Errorf("stdout lacks %q:\n%s", want, stdout)
+				}
+			}
+		})
+	}
+}
+
+// TestDoctorJSON prints the checks as one JSON object with snake_case
+// keys on stdout, and nothing else there.
+func TestDoctorJSON(t *testing.T) {
+	t.Parallel()
+	srv, url := startClientSandbox(t, sandbox.Config{Behaviour: sandbox.Behaviour{SamePage: true}})
+	srv.Generate(30, 1001)
+	a, stdout, _ := clientTestApp(t, map[string]string{"NEXUDUS_URL": url, "NEXUDUS_TOKEN": clientTestToken})
+	err := a.run(context.Background(), []string{"doctor", "--rate", "1000/s", "--json"})
+	if exitCode(err) != exitCannotRun || !strings.Contains(err.Error(), "see the fixes in the JSON") {
+		t.Errorf("err = %v", err)
+	}
+	var got struct {
+		Checks []map[string]string `json:"checks"`
+		Failed int                 `json:"failed"`
+	}
+	if err := json.Unmarshal([]byte(stdout.String()), &got); err != nil {
+		t.Fatalf("stdout is not one JSON object: %v\n%s", err, stdout)
+	}
+	if got.Failed != 1 || len(got.Checks) < 8 {
+		t.Errorf("%d checks, %d failed:\n%s", len(got.Checks), got.Failed, stdout)
+	}
+	for _, c := range got.Checks {
+		for k := range c {
+			if !slices.Contains([]string{"check", "status", "detail", "fix"}, k) {
+				t.Errorf("unexpected key %q", k)
+			}
+		}
+		if c["status"] == "fail" && (c["check"] != "pages" || !strings.Contains(c["fix"], "--page-size 30")) {
+			t.Errorf("failed check %v", c)
+		}
 	}
 }

@@ -361,7 +361,7 @@ func TestExportFailureKeepsPreviousFile(t *testing.T) {
 	h.srv.Generate(30, 1001)
 	var n atomic.Int32
 	h.onRequest(func(r *http.Request) {
-		if n.Add(1) == 4 { // the probe, the top, page 1, then page 2 fails
+		if n.Add(1) == 5 { // the probe (2 requests), the top, page 1, then page 2 fails
 			h.srv.Inject(sandbox.Injection{Status: 400, Body: `{"Message":"The server is unwell."}`, Times: 10})
 		}
 	})
@@ -391,7 +391,7 @@ func TestExportInterrupted(t *testing.T) {
 	defer cancel()
 	var n atomic.Int32
 	h.onRequest(func(r *http.Request) {
-		if n.Add(1) == 4 {
+		if n.Add(1) == 5 { // the probe (2 requests), the top, page 1, then cancel
 			cancel()
 		}
 	})
@@ -752,7 +752,8 @@ func TestNightlyExportScript(t *testing.T) {
 	script := func(tokenFile string) (string, int) {
 		cmd := exec.Command(bash, "samples/nightly-export.sh")
 		cmd.Env = append(os.Environ(), "CONTACTBULK="+wrapper, "NEXUDUS_URL="+h.url, "NEXUDUS_TOKEN_FILE="+tokenFile,
-			"EXPORT_DIR="+exports, "OVERLAP=10m", "EXTRA_FLAGS=--rate 1000/s --bom")
+			"EXPORT_DIR="+exports, "OVERLAP=10m", "EXTRA_FLAGS=--rate 1000/s --bom",
+			"HOME="+dir, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"))
 		out, err := cmd.CombinedOutput()
 		var ee *exec.ExitError
 		if err != nil && !errors.As(err, &ee) {
@@ -762,7 +763,7 @@ func TestNightlyExportScript(t *testing.T) {
 	}
 	csvFiles := func() []string {
 		names, _ := filepath.Glob(filepath.Join(exports, "contacts-*.csv"))
-		return names
+		return slices.DeleteFunc(names, func(n string) bool { return strings.HasSuffix(n, ".deleted.csv") })
 	}
 
 	out, code := script(token)
@@ -801,5 +802,117 @@ func TestNightlyExportScript(t *testing.T) {
 	}
 	if out, code := script(""); code != 2 || !strings.Contains(out, "set NEXUDUS_TOKEN_FILE") {
 		t.Errorf("no token file: exit %d\n%s", code, out)
+	}
+}
+
+// TestNightlyExportUnderCron runs samples/nightly-export.sh as cron would:
+// an empty environment but cron's PATH (/usr/bin:/bin) and HOME, and the
+// variables of the README's cron line. It signs in once with `contactbulk
+// login` (the saved login), lets the access token expire between runs,
+// deletes a record, and finds it listed in the second run's deleted file.
+func TestNightlyExportUnderCron(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/env"); err != nil {
+		t.Skip("no /usr/bin/env")
+	}
+	t.Parallel()
+	srv, url := startClientSandbox(t, sandbox.Config{TokenTTL: time.Second})
+	srv.Generate(6, 1001)
+	home := t.TempDir()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// contactbulk where the README says to install it; cron's PATH does not
+	// hold it, so the cron line names it.
+	bin := filepath.Join(home, "bin", "contactbulk")
+	os.MkdirAll(filepath.Dir(bin), 0o700)
+	os.WriteFile(bin, []byte("#!/bin/sh\nCONTACTBULK_EXPORT_CHILD=\"$*\" exec '"+self+"' -test.run='^TestExportKilled$'\n"), 0o700)
+	script, err := filepath.Abs("samples/nightly-export.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exports := filepath.Join(home, "audit")
+	cron := func(extra ...string) *exec.Cmd {
+		cmd := exec.Command("/usr/bin/env", append([]string{"-i", "PATH=/usr/bin:/bin", "HOME=" + home, "SHELL=/bin/sh", "LOGNAME=cron"}, extra...)...)
+		return cmd
+	}
+
+	// Once, by hand: contactbulk login, unattended.
+	login := cron("NEXUDUS_URL="+url, "NEXUDUS_USERNAME="+clientTestEmail, "NEXUDUS_PASSWORD="+clientTestPassword, bin, "login")
+	if out, err := login.CombinedOutput(); err != nil {
+		t.Fatalf("login: %v\n%s", err, out)
+	}
+	sessionFiles, _ := filepath.Glob(filepath.Join(home, ".config", "contactbulk", "*"))
+	if len(sessionFiles) == 0 {
+		t.Fatalf("login saved nothing under %s", home)
+	}
+	saved := func() string {
+		var all []byte
+		for _, f := range sessionFiles {
+			data, _ := os.ReadFile(f)
+			all = append(all, data...)
+		}
+		return string(all)
+	}
+	before := saved()
+
+	run := func() (string, int) {
+		cmd := cron("CONTACTBULK="+bin, "NEXUDUS_URL="+url, "EXPORT_DIR="+exports, "OVERLAP=10m", "EXTRA_FLAGS=--rate 1000/s", script)
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if err != nil && !errors.As(err, &ee) {
+			t.Fatal(err)
+		}
+		return string(out), cmd.ProcessState.ExitCode()
+	}
+	out, code := run()
+	if code != 0 || !strings.Contains(out, "ok: exported 6 records") {
+		logText, _ := os.ReadFile(filepath.Join(exports, "nightly-export.log"))
+		t.Fatalf("first run: exit %d\n%s\nlog:\n%s", code, out, logText)
+	}
+
+	time.Sleep(1500 * time.Millisecond) // the access token expires
+	victim := srv.Records()[2].ID
+	srv.Delete(victim)
+	fresh := srv.Insert(sandbox.Record{CoworkerContractID: 1001, FullName: "Fresh"})
+	out, code = run()
+	if code != 0 || !strings.Contains(out, "1 record deleted since the last run") {
+		logText, _ := os.ReadFile(filepath.Join(exports, "nightly-export.log"))
+		t.Fatalf("second run: exit %d\n%s\nlog:\n%s", code, out, logText)
+	}
+	if saved() == before {
+		t.Error("the saved login was not renewed")
+	}
+	deleted, _ := filepath.Glob(filepath.Join(exports, "contacts-*.deleted.csv"))
+	manifests, _ := filepath.Glob(filepath.Join(exports, "contacts-*.manifest.json"))
+	if len(deleted) != 2 || len(manifests) != 2 {
+		t.Fatalf("deleted files %v, manifests %v", deleted, manifests)
+	}
+	slices.Sort(deleted)
+	var found bool
+	for _, f := range deleted {
+		data, _ := os.ReadFile(f)
+		if string(data) == "Id\n"+strconv.FormatInt(victim, 10)+"\n" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no deleted file lists %d", victim)
+	}
+	for _, m := range manifests {
+		var man exportManifest
+		data, _ := os.ReadFile(m)
+		if err := json.Unmarshal(data, &man); err != nil {
+			t.Fatal(err)
+		}
+		if man.Deleted != nil && *man.Deleted == 1 {
+			got, _ := os.ReadFile(man.File)
+			if ids := exportIDs(t, string(got)); !slices.Contains(ids, fresh) || man.Records != len(ids) {
+				t.Errorf("second file %v, manifest %+v", ids, man)
+			}
+		}
+	}
+	if logText, _ := os.ReadFile(filepath.Join(exports, "nightly-export.log")); strings.Contains(string(logText), clientTestPassword) {
+		t.Error("the log holds the password")
 	}
 }

@@ -297,3 +297,71 @@ func TestLoginSurvivesOtherAppsSigningIn(t *testing.T) {
 		t.Fatalf("our login stopped working after other apps signed in: %v", err)
 	}
 }
+
+// TestLoginAcrossBehaviours signs in, then uses the saved login (its
+// access token spoilt, so that it must refresh), against each server
+// behaviour that touches sign-in: it works, or it stops with exit 2 and
+// one line, no secret shown, nothing saved.
+func TestLoginAcrossBehaviours(t *testing.T) {
+	t.Parallel()
+	plain := closedURL(t) // where a redirect points: nothing may reach it
+	tests := []struct {
+		name    string
+		b       sandbox.Behaviour
+		limits  sandbox.Limits
+		wantErr string // "" when sign-in and refresh work
+	}{
+		{name: "as documented"},
+		{name: "503 with Retry-After", b: sandbox.Behaviour{Unavailable: 0.3}},
+		{name: "another app at the limits", b: sandbox.Behaviour{OtherApp: 60}, limits: sandbox.DocumentedLimits()},
+		{name: "write quota spent elsewhere", b: sandbox.Behaviour{QuotaSpent: time.Hour}},
+		{name: "dates local with Z", b: sandbox.Behaviour{Dates: sandbox.DatesLocalZ}},
+		{name: "read-only roles", b: sandbox.Behaviour{Roles: []string{"ContractContact-List", "ContractContact-Read"}}},
+		{name: "redirect to plain http", b: sandbox.Behaviour{RedirectTo: plain}, wantErr: "redirect"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, url := startClientSandbox(t, sandbox.Config{Behaviour: tc.b, Limits: tc.limits})
+			a, stdout, stderr := clientTestApp(t, map[string]string{"NEXUDUS_URL": url, "NEXUDUS_USERNAME": clientTestEmail, "NEXUDUS_PASSWORD": clientTestPassword})
+			err := a.run(context.Background(), []string{"login"})
+			for _, out := range []string{exitText(err), stdout.String(), stderr.String()} {
+				if strings.Contains(out, clientTestPassword) {
+					t.Errorf("the password was shown: %q", out)
+				}
+			}
+			if tc.wantErr != "" {
+				if code := exitCode(err); code != exitCannotRun || !strings.Contains(exitText(err), tc.wantErr) || strings.Contains(exitText(err), "\n") {
+					t.Fatalf("exit %d (%v), want 2 and one line saying %q", code, err, tc.wantErr)
+				}
+				if entries, _ := os.ReadDir(a.configDir); len(entries) > 0 {
+					t.Errorf("a refused login saved %d files", len(entries))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("login: %v", err)
+			}
+			store := nexudus.SessionStore{Dir: a.configDir}
+			sess, err := store.Load(url)
+			if err != nil || sess == nil {
+				t.Fatalf("saved login: %v, %v", sess, err)
+			}
+			sess.AccessToken = "spoilt"
+			if err := store.Save(url, *sess); err != nil {
+				t.Fatal(err)
+			}
+			client, closeFn, err := a.connect(context.Background(), &clientFlags{rate: "100/min", timeout: 5 * time.Second})
+			if err != nil {
+				t.Fatalf("connect: %v", err)
+			}
+			defer closeFn()
+			if _, err := client.List(context.Background(), nexudus.ListOptions{Size: 1}); err != nil {
+				t.Fatalf("a listing with the saved login (refreshed): %v", err)
+			}
+			if renewed, _ := store.Load(url); renewed == nil || renewed.AccessToken == "spoilt" || renewed.RefreshToken == sess.RefreshToken {
+				t.Errorf("the refresh was not saved: %+v", renewed)
+			}
+		})
+	}
+}

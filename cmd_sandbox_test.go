@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -221,6 +222,24 @@ func TestSandboxCommandUsage(t *testing.T) {
 		{"argument", []string{"extra"}, nil, "takes no arguments"},
 		{"unreadable data file", []string{"--data", badData}, nil, "read data file"},
 		{"data file in a missing directory", []string{"--data", filepath.Join(filepath.Dir(badData), "no", "x.json")}, nil, "directory does not exist"},
+		{"bad names", []string{"--names", "shouty"}, nil, `--names "shouty": choose as-sent, title-case or collapsed`},
+		{"bad batch read", []string{"--batch-read", "some"}, nil, `--batch-read "some": choose full, summary, partial, not-found or bad-request`},
+		{"bad dir", []string{"--dir", "up"}, nil, `--dir "up": choose endpoint, legacy, ignored-asc or ignored-desc`},
+		{"bad paging fields", []string{"--paging-fields", "lies"}, nil, `--paging-fields "lies": choose served, asked or zero`},
+		{"bad dates", []string{"--dates", "iso"}, nil, `--dates "iso": choose utc, local-z, no-zone, offset or fraction`},
+		{"bad create ids", []string{"--create-ids", "uuid"}, nil, `--create-ids "uuid": choose number, string or bare`},
+		{"zone without local dates", []string{"--zone", "UTC"}, nil, "--zone only changes --dates local-z, no-zone or offset"},
+		{"unknown zone", []string{"--dates", "offset", "--zone", "Mars/Olympus"}, nil, `--zone "Mars/Olympus": not a time zone`},
+		{"local is not a zone", []string{"--dates", "offset", "--zone", "Local"}, nil, `--zone "Local": not a time zone`},
+		{"negative store delay", []string{"--store-delay", "-1s"}, nil, "--store-delay and --quota-spent must not be negative"},
+		{"negative quota", []string{"--quota-spent", "-2h"}, nil, "--store-delay and --quota-spent must not be negative"},
+		{"unavailable rate above one", []string{"--unavailable-rate", "2"}, nil, "--unavailable-rate 2: give a fraction between 0 and 1"},
+		{"negative other app", []string{"--other-app", "-5"}, nil, "--other-app -5"},
+		{"empty roles", []string{"--roles", " , "}, nil, "names no role"},
+		{"roles with spaces", []string{"--roles", "ContractContact List"}, nil, `"ContractContact List" is not a role name`},
+		{"redirect without scheme", []string{"--redirect-to", "elsewhere.example"}, nil, `--redirect-to "elsewhere.example": give an http or https URL`},
+		{"redirect with a query", []string{"--redirect-to", "https://elsewhere.example/?a=1"}, nil, "without query"},
+		{"the old direction flag", []string{"--legacy-direction"}, nil, "unknown flag: --legacy-direction"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -258,7 +277,11 @@ func TestSandboxCommandUsage(t *testing.T) {
 		if err := run(context.Background(), []string{"sandbox", "--help"}, strings.NewReader(""), &stdout, io.Discard); err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{"Examples:", "--records 1000 --awkward", "--password-env", "--allow-remote"} {
+		for _, want := range []string{"Examples:", "--records 1000 --awkward", "--password-env", "--allow-remote",
+			"--names STYLE", "--pack-phones", "--lower-emails", "--coworker-names", "--batch-read HOW", "--store-delay DURATION",
+			"--dir CONVENTION", "--paging-fields HOW", "--same-page", "--dates STYLE", "--zone ZONE", "--type-names",
+			"--null-updated-on", "--create-ids STYLE", "--roles ROLES", "--quota-spent DURATION", "--unavailable-rate FRACTION",
+			"--redirect-to URL", "--other-app N", "--store-delay 40s"} {
 			if !strings.Contains(stdout.String(), want) {
 				t.Errorf("help lacks %q", want)
 			}
@@ -296,4 +319,139 @@ func TestSandboxDataInUse(t *testing.T) {
 	if err := a.run(context.Background(), []string{"export", "--sandbox", "--out", filepath.Join(t.TempDir(), "out.csv")}); err != nil {
 		t.Errorf("export --sandbox once the sandbox stopped: %v", err)
 	}
+}
+
+// TestSandboxCommandBehaviours starts `contactbulk sandbox` with behaviour
+// flags and meets each behaviour over HTTP.
+func TestSandboxCommandBehaviours(t *testing.T) {
+	t.Parallel()
+	type call func(method, path, body string) (int, http.Header, string)
+	tests := []struct {
+		name      string
+		args      []string
+		wantLines []string // in the "Behaviours:" part of the output
+		check     func(t *testing.T, do call)
+	}{
+		{
+			name: "storing and answers",
+			args: []string{"--names", "title-case", "--pack-phones", "--create-ids", "bare", "--type-names", "--null-updated-on"},
+			wantLines: []string{"names stored title-case", "phone numbers stored without spaces", "create answers carry the Id as bare",
+				"ContractContactType served by name", "UpdatedOn null on new records"},
+			check: func(t *testing.T, do call) {
+				status, _, b := do("POST", "/api/billing/contractcontacts", `{"CoworkerContractId": 1001, "FullName": "  ann  lee ", "PhoneNumber": "+44 20 7946 0000"}`)
+				var ans struct{ Value json.RawMessage }
+				if err := json.Unmarshal([]byte(b), &ans); status != 200 || err != nil || !regexp.MustCompile(`^\d+$`).Match(ans.Value) {
+					t.Fatalf("create: status %d, Value %s, want a bare number: %s", status, ans.Value, b)
+				}
+				status, _, b = do("GET", "/api/billing/contractcontacts/"+string(ans.Value), "")
+				for _, want := range []string{`"FullName":"Ann Lee"`, `"PhoneNumber":"+442079460000"`, `"ContractContactType":"Director"`, `"UpdatedOn":null`} {
+					if status != 200 || !strings.Contains(b, want) {
+						t.Errorf("record lacks %s: %d %s", want, status, b)
+					}
+				}
+			},
+		},
+		{
+			name:      "listing",
+			args:      []string{"--records", "5", "--max-page-size", "2", "--dir", "legacy", "--paging-fields", "zero", "--same-page"},
+			wantLines: []string{"dir read as legacy", "paging fields zero", "every listing request answered with page 1"},
+			check: func(t *testing.T, do call) {
+				var pages [2]struct {
+					Records              []struct{ Id int64 }
+					TotalPages           int
+					HasNextPage          bool
+					CurrentSortDirection int
+				}
+				for i := range pages {
+					status, _, b := do("GET", fmt.Sprintf("/api/billing/contractcontacts?size=10&dir=1&page=%d", i+1), "")
+					if err := json.Unmarshal([]byte(b), &pages[i]); status != 200 || err != nil {
+						t.Fatalf("list: %d %v %s", status, err, b)
+					}
+				}
+				p := pages[0]
+				if len(p.Records) != 2 || p.Records[0].Id < p.Records[1].Id || p.TotalPages != 0 || p.HasNextPage || p.CurrentSortDirection != 1 {
+					t.Errorf("page %+v: want 2 records descending (dir 1 in the legacy convention), no pages said", p)
+				}
+				if pages[1].Records[0] != p.Records[0] {
+					t.Errorf("page 2 %+v is not page 1 %+v", pages[1].Records, p.Records)
+				}
+			},
+		},
+		{
+			name:      "roles and quota",
+			args:      []string{"--roles", "ContractContact-List, ContractContact-Create", "--quota-spent", "2h"},
+			wantLines: []string{"roles held: ContractContact-List, ContractContact-Create", "writes answered 409 for 2h0m0s"},
+			check: func(t *testing.T, do call) {
+				if status, _, _ := do("GET", "/api/billing/contractcontacts", ""); status != 200 {
+					t.Errorf("list: %d", status)
+				}
+				if status, _, b := do("GET", "/api/sys/countries", ""); status != 403 || !strings.Contains(b, "Country-List") {
+					t.Errorf("countries: %d %s, want 403 naming Country-List", status, b)
+				}
+				if status, h, _ := do("POST", "/api/billing/contractcontacts", `{"CoworkerContractId": 1001, "FullName": "X"}`); status != 409 || h.Get("Retry-After") != "1" {
+					t.Errorf("create while the quota is spent: %d", status)
+				}
+			},
+		},
+		{
+			name:      "no roles, and a redirect",
+			args:      []string{"--roles", "none", "--redirect-to", "https://elsewhere.example/base"},
+			wantLines: []string{"roles held: none", "every request redirected to https://elsewhere.example/base"},
+			check: func(t *testing.T, do call) {
+				status, h, _ := do("GET", "/api/billing/contractcontacts?page=2", "")
+				if want := "https://elsewhere.example/base/api/billing/contractcontacts?page=2"; status != 302 || h.Get("Location") != want {
+					t.Errorf("status %d Location %q, want 302 to %s", status, h.Get("Location"), want)
+				}
+			},
+		},
+		{
+			name:      "dates, 503s and another app",
+			args:      []string{"--dates", "offset", "--zone", "UTC", "--unavailable-rate", "1", "--other-app", "60", "--batch-read", "summary"},
+			wantLines: []string{"dates written offset (UTC)", "100% of requests answered 503", "another app makes 60 requests a minute", "several-at-once reads answered summary"},
+			check: func(t *testing.T, do call) {
+				if status, h, _ := do("GET", "/api/billing/contractcontacts", ""); status != 503 || h.Get("Retry-After") == "" {
+					t.Errorf("status %d, want 503 with Retry-After", status)
+				}
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			args := append([]string{"sandbox", "--addr", "127.0.0.1:0", "--no-limits"}, tc.args...)
+			url, token, stdout, _, stop := startSandboxCommand(t, func(ctx context.Context, stdout, stderr io.Writer) error {
+				return run(ctx, args, strings.NewReader(""), stdout, stderr)
+			})
+			defer stop()
+			_, behaviours, _ := strings.Cut(stdout.String(), "Behaviours:\n")
+			for _, want := range tc.wantLines {
+				if !strings.Contains("\n"+behaviours, "\n  "+want) {
+					t.Errorf("output lacks the behaviour line %q:\n%s", want, stdout)
+				}
+			}
+			client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			tc.check(t, func(method, path, body string) (int, http.Header, string) {
+				req, _ := http.NewRequest(method, url+path, strings.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+token)
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := client.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				return resp.StatusCode, resp.Header, string(b)
+			})
+		})
+	}
+	t.Run("no behaviour, no behaviour lines", func(t *testing.T) {
+		t.Parallel()
+		_, _, stdout, _, stop := startSandboxCommand(t, func(ctx context.Context, stdout, stderr io.Writer) error {
+			return run(ctx, []string{"sandbox", "--addr", "127.0.0.1:0"}, strings.NewReader(""), stdout, stderr)
+		})
+		defer stop()
+		if strings.Contains(stdout.String(), "Behaviours:") {
+			t.Errorf("output:\n%s", stdout)
+		}
+	})
 }

@@ -3,12 +3,12 @@ package exporter
 import (
 	"context"
 	"io"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"contactbulk/nexudus"
 	"contactbulk/sandbox"
+	"contactbulk/sandbox/sandboxtest"
 )
 
 // BenchmarkExport exports 10,000 sandbox records through the real client
@@ -16,15 +16,10 @@ import (
 // -benchmem to see that allocations per export do not hold the records.
 func BenchmarkExport(b *testing.B) {
 	const n = 10000
-	srv, err := sandbox.New(sandbox.Config{Token: "bench", Limits: sandbox.Limits{Off: true}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv.Generate(n, 0)
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
+	ts := sandboxtest.New(b, sandbox.Config{})
+	ts.Sandbox.Generate(n, 0)
 	client, err := nexudus.New(nexudus.Config{
-		BaseURL: ts.URL, Token: "bench",
+		BaseURL: ts.URL, Token: ts.Token,
 		Rate: nexudus.Rate{N: 1000000, Per: time.Second}, MinInterval: -1,
 	})
 	if err != nil {

@@ -136,7 +136,7 @@ func deref(p *string) string {
 func TestRunChurn(t *testing.T) {
 	tests := []struct {
 		name string
-		// change runs before listing request n (1 is the direction probe).
+		// change runs before listing request n (1 and 2 are the direction probe).
 		change           func(srv *sandbox.Server, ids []int64, n int)
 		wantInconsistent bool
 		wantPasses       int
@@ -144,7 +144,7 @@ func TestRunChurn(t *testing.T) {
 		{
 			name: "deletes before the offset",
 			change: func(srv *sandbox.Server, ids []int64, n int) {
-				if n >= 3 && n <= 6 {
+				if n >= 4 && n <= 7 {
 					srv.Delete(ids[n*3]) // records already passed: the next page would skip
 				}
 			},
@@ -153,7 +153,7 @@ func TestRunChurn(t *testing.T) {
 		{
 			name: "inserts in the middle",
 			change: func(srv *sandbox.Server, ids []int64, n int) {
-				if n >= 3 && n <= 6 {
+				if n >= 4 && n <= 7 {
 					srv.Insert(sandbox.Record{ID: ids[2] + int64(n)*100000, CoworkerContractID: 1001, FullName: "Inserted"})
 					srv.Insert(sandbox.Record{ID: ids[0] - int64(n), CoworkerContractID: 1001, FullName: "Early"})
 				}
@@ -163,7 +163,7 @@ func TestRunChurn(t *testing.T) {
 		{
 			name: "adds and deletes balanced",
 			change: func(srv *sandbox.Server, ids []int64, n int) {
-				if n >= 3 && n <= 8 {
+				if n >= 4 && n <= 9 {
 					srv.Delete(ids[n])
 					srv.Insert(sandbox.Record{CoworkerContractID: 1001, FullName: "New"})
 				}
@@ -173,7 +173,7 @@ func TestRunChurn(t *testing.T) {
 		{
 			name: "never stops changing",
 			change: func(srv *sandbox.Server, ids []int64, n int) {
-				if n >= 3 {
+				if n >= 4 {
 					srv.Delete(ids[n%len(ids)])
 					srv.Insert(sandbox.Record{CoworkerContractID: 1001, FullName: "Churn"})
 				}
@@ -250,7 +250,7 @@ func TestRunInterrupted(t *testing.T) {
 	srv.Generate(30, 0)
 	ctx, cancel := context.WithCancel(context.Background())
 	hook := &hookAPI{API: api, before: func(n int) {
-		if n == 3 {
+		if n == 4 {
 			cancel()
 		}
 	}}
@@ -270,7 +270,7 @@ func TestRunProgress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Progress{{10, 25, 1, 1}, {20, 25, 2, 1}, {25, 25, 3, 1}}
+	want := []Progress{{10, 25, 1, 1, 10}, {20, 25, 2, 1, 20}, {25, 25, 3, 1, 25}}
 	if !slices.Equal(seen, want) {
 		t.Errorf("progress %v, want %v", seen, want)
 	}
@@ -305,7 +305,7 @@ func TestRunOrderedChurn(t *testing.T) {
 				srv.Insert(sandbox.Record{CoworkerContractID: 1001, FullName: fmt.Sprintf("N%02d", i)})
 			}
 			hook := &hookAPI{API: api, before: func(n int) {
-				if n != 4 { // after the probe, the top and page 1
+				if n != 5 { // after the probe (2 requests), the top and page 1
 					return
 				}
 				for _, r := range srv.Records() {
@@ -348,5 +348,88 @@ func TestRunOrderedChurn(t *testing.T) {
 				t.Errorf("rows not ordered by FullName: %v", sorted)
 			}
 		})
+	}
+}
+
+// TestRunChurnBehaviours deletes and adds records while the export pages
+// against servers with every dir convention and a capped page whose
+// paging fields come from the size served or asked: the file holds no Id
+// twice and every record that existed throughout, in the order the server
+// gives.
+func TestRunChurnBehaviours(t *testing.T) {
+	for _, dir := range []sandbox.Direction{sandbox.DirEndpoint, sandbox.DirLegacy, sandbox.DirIgnoredAsc, sandbox.DirIgnoredDesc} {
+		for _, fields := range []sandbox.PagingFields{sandbox.PagingServed, sandbox.PagingAsked, sandbox.PagingZero} {
+			t.Run(dir.String()+"/"+fields.String(), func(t *testing.T) {
+				t.Parallel()
+				srv, api := start(t, sandbox.Config{MaxPageSize: 7, Behaviour: sandbox.Behaviour{Direction: dir, PagingFields: fields}})
+				srv.Generate(60, 0)
+				var ids []int64
+				for _, r := range srv.Records() {
+					ids = append(ids, r.ID)
+				}
+				deleted := map[int64]bool{}
+				hook := &hookAPI{API: api, before: func(n int) {
+					if n >= 5 && n <= 9 { // between pages of the first pass
+						id := ids[n*2]
+						if dir == sandbox.DirIgnoredDesc {
+							id = ids[len(ids)-1-n*2] // behind the offset when paging down
+						}
+						srv.Delete(id)
+						deleted[id] = true
+						srv.Insert(sandbox.Record{CoworkerContractID: 1001, FullName: "New"})
+					}
+				}}
+				var out bytes.Buffer
+				sum, err := Run(context.Background(), hook, &out, Options{PageSize: 1000, Window: 2})
+				if err != nil && !errors.Is(err, ErrInconsistent) {
+					t.Fatal(err)
+				}
+				got := idsOf(t, readCSV(t, out.Bytes()))
+				seen := map[int64]bool{}
+				for _, id := range got {
+					if seen[id] {
+						t.Errorf("Id %d written twice", id)
+					}
+					seen[id] = true
+				}
+				if err == nil {
+					for _, id := range ids {
+						if !deleted[id] && !seen[id] {
+							t.Errorf("Id %d existed throughout but is missing", id)
+						}
+					}
+					if sum.Passes < 2 {
+						t.Errorf("records were deleted behind the offset, yet one pass sufficed: %+v", sum)
+					}
+				}
+				wantDesc := dir == sandbox.DirIgnoredDesc
+				firstPass := got[:len(got)-sum.Repaired]
+				if sorted := slices.IsSorted(firstPass); wantDesc == sorted && len(firstPass) > 1 {
+					t.Errorf("first pass not in the server's order (descending %v): %v", wantDesc, firstPass)
+				}
+			})
+		}
+	}
+}
+
+// TestRunSamePageWhileCounting: a server that answers every page with
+// page 1 gets records added while the export pages, so that the count at
+// the end needs a second page: it is refused rather than counted for ever.
+func TestRunSamePageWhileCounting(t *testing.T) {
+	t.Parallel()
+	srv, api := start(t, sandbox.Config{Behaviour: sandbox.Behaviour{SamePage: true}})
+	srv.Generate(5, 0)
+	hook := &hookAPI{API: api, before: func(n int) {
+		if n == 5 { // after the probe (2), the top and page 1: before the count
+			for range 6 {
+				srv.Insert(sandbox.Record{CoworkerContractID: 1001, FullName: "Late"})
+			}
+		}
+	}}
+	var out bytes.Buffer
+	_, err := Run(context.Background(), hook, &out, Options{})
+	var se *ServerError
+	if !errors.As(err, &se) || !strings.Contains(se.What, "ignores the page parameter") {
+		t.Fatalf("err = %v, want a ServerError about the page parameter", err)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"flag"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 
 	"contactbulk/nexudus"
 	"contactbulk/sandbox"
+	"contactbulk/sandbox/sandboxtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -54,22 +54,14 @@ func (h *hookAPI) Get(ctx context.Context, ids []int64) ([]nexudus.Record, error
 // a client reading it unpaced.
 func start(t *testing.T, cfg sandbox.Config) (*sandbox.Server, *nexudus.Client) {
 	t.Helper()
-	cfg.Token = "test-token"
-	cfg.Limits = sandbox.Limits{Off: true}
 	if cfg.Now == nil {
 		fixed := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 		cfg.Now = func() time.Time { return fixed }
 	}
-	srv, err := sandbox.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
+	ts := sandboxtest.New(t, cfg)
 	api, err := nexudus.New(nexudus.Config{
 		BaseURL:     ts.URL,
-		Token:       cfg.Token,
-		HTTPClient:  ts.Client(),
+		Token:       ts.Token,
 		Rate:        nexudus.Rate{N: 1_000_000, Per: time.Second},
 		MinInterval: -1,
 		BackoffBase: time.Millisecond,
@@ -78,7 +70,7 @@ func start(t *testing.T, cfg sandbox.Config) (*sandbox.Server, *nexudus.Client) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return srv, api
+	return ts.Sandbox, api
 }
 
 // readCSV parses an export, dropping a leading BOM.

@@ -66,3 +66,11 @@ func (s *idSet) len() int {
 	defer s.mu.RUnlock()
 	return len(s.sorted) + len(s.recent)
 }
+
+// all returns every Id in the set, ascending.
+func (s *idSet) all() []int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.merge()
+	return s.sorted
+}

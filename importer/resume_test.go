@@ -353,6 +353,9 @@ func TestRunStopsOnRefusedCredentials(t *testing.T) {
 	if sum.Pending != 8 || sum.Failed != 0 {
 		t.Errorf("summary %+v, want every row pending", countsOf(sum))
 	}
+	if rows := readResults(t, results); !strings.Contains(rows[0].msg, "could not be read") {
+		t.Errorf("a pending row says %q, not why nothing was sent", rows[0].msg)
+	}
 	b, _ := os.ReadFile(results)
 	if strings.Contains(string(b), badToken) || strings.Contains(err.Error(), badToken) {
 		t.Error("the token leaked into the results file or the error")

@@ -227,11 +227,15 @@ func (r *runner) run(ctx context.Context) error {
 		return err
 	}
 	sp, err := reader{r.api}.read(ctx, r.contracts, r.recordIDs())
-	if err != nil {
-		return r.fail(ctx, err)
+	if err == nil {
+		r.base = sp
+		err = r.classify(ctx, sp)
 	}
-	r.base = sp
-	if err := r.classify(ctx, sp); err != nil {
+	if err != nil {
+		if ctx.Err() == nil {
+			// Nothing was written: every row stays pending, saying why.
+			r.stop(err, "the space could not be read ("+errText(err)+"); nothing was written")
+		}
 		return r.fail(ctx, err)
 	}
 	if r.opt.Plan {

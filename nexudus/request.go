@@ -47,18 +47,27 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 				return nil, err
 			}
 		}
-		burst, err := c.pacer.wait(ctx, r.kind == kindWrite)
-		if err != nil {
+		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		if r.kind == kindWrite && reserved.IsZero() {
-			// Counted once per call, just before the first send.
+			// Counted once per call, before its first pacing: the budget
+			// file's synced write must not come between the pacer letting
+			// a request go and the request going, or requests let go
+			// after it (reads, which count nothing) overtake it at the
+			// server and break the minimum interval.
+			var err error
 			if reserved, err = c.budget.reserve(); err != nil {
 				return nil, err
 			}
 			if reserved.IsZero() {
 				reserved = time.Unix(0, 0) // no budget: nothing to count
 			}
+		}
+		burst, err := c.pacer.wait(ctx, r.kind == kindWrite)
+		if err != nil {
+			c.unreserve(r, reserved)
+			return nil, err
 		}
 		res := c.send(ctx, r, token)
 

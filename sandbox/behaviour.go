@@ -17,7 +17,7 @@ type Behaviour struct {
 	PackPhones    bool          // PhoneNumber stored without spaces ("+44 20 7946 0000" -> "+442079460000")
 	LowerEmails   bool          // Email stored lower-cased
 	CoworkerNames bool          // a contact with a CoworkerId is stored with the coworker's FullName and Email, whatever it was sent
-	Batch         BatchRead     // the several-at-once read ?id=[..]: BatchFull (zero), BatchSummary (listing-shaped records), BatchPartial (every other asked record left out), BatchNotFound (404), BatchBadRequest (400)
+	Batch         BatchRead     // the several-at-once read ?id=[..]: BatchFull (zero), BatchSummary (listing-shaped records: Address, PostCode, CityName, State, Notes null), BatchPartial (the second, fourth... of the records found left out, the same each time), BatchNotFound (404), BatchBadRequest (400)
 	StoreDelay    time.Duration // a create is held this long before the record is stored and answered; it is stored even when the client has given up
 
 	// Listings and answers (issue 9).
@@ -55,7 +55,7 @@ func (n NameStyle) String() string { return enumName(n.names(), int(n)) }
 
 // ParseNameStyle reads a style by its flag name (any case); it returns an
 // error listing the names when s is none of them.
-func ParseNameStyle(s string) (NameStyle, error) { return parseEnum[NameStyle]("names", s) }
+func ParseNameStyle(s string) (NameStyle, error) { return parseEnum[NameStyle](s) }
 
 // BatchRead is how a server answers the several-at-once read ?id=[..].
 type BatchRead int
@@ -64,7 +64,7 @@ type BatchRead int
 const (
 	BatchFull       BatchRead = iota // every asked record that exists, full
 	BatchSummary                     // listing-shaped records: Address, PostCode, CityName, State and Notes null
-	BatchPartial                     // every other asked record left out
+	BatchPartial                     // the second, fourth... of the records found left out
 	BatchNotFound                    // 404
 	BatchBadRequest                  // 400
 )
@@ -78,7 +78,7 @@ func (b BatchRead) String() string { return enumName(b.names(), int(b)) }
 
 // ParseBatchRead reads a batch answer by its flag name (any case); it
 // returns an error listing the names when s is none of them.
-func ParseBatchRead(s string) (BatchRead, error) { return parseEnum[BatchRead]("batch read", s) }
+func ParseBatchRead(s string) (BatchRead, error) { return parseEnum[BatchRead](s) }
 
 // Direction is how a server reads the listing's dir parameter.
 type Direction int
@@ -100,7 +100,7 @@ func (d Direction) String() string { return enumName(d.names(), int(d)) }
 
 // ParseDirection reads a dir convention by its flag name (any case); it
 // returns an error listing the names when s is none of them.
-func ParseDirection(s string) (Direction, error) { return parseEnum[Direction]("dir", s) }
+func ParseDirection(s string) (Direction, error) { return parseEnum[Direction](s) }
 
 // PagingFields is how a server fills a listing's paging fields when it
 // serves a smaller page than asked.
@@ -120,9 +120,7 @@ func (p PagingFields) String() string { return enumName(p.names(), int(p)) }
 
 // ParsePagingFields reads a way of filling paging fields by its flag name
 // (any case); it returns an error listing the names when s is none of them.
-func ParsePagingFields(s string) (PagingFields, error) {
-	return parseEnum[PagingFields]("paging fields", s)
-}
+func ParsePagingFields(s string) (PagingFields, error) { return parseEnum[PagingFields](s) }
 
 // DateStyle is how a server writes dates.
 type DateStyle int
@@ -143,7 +141,7 @@ func (d DateStyle) String() string { return enumName(d.names(), int(d)) }
 
 // ParseDateStyle reads a date style by its flag name (any case); it returns
 // an error listing the names when s is none of them.
-func ParseDateStyle(s string) (DateStyle, error) { return parseEnum[DateStyle]("dates", s) }
+func ParseDateStyle(s string) (DateStyle, error) { return parseEnum[DateStyle](s) }
 
 // local reports whether the style writes the space's local time, which
 // is then also how the server reads range filters.
@@ -166,7 +164,7 @@ func (i IDStyle) String() string { return enumName(i.names(), int(i)) }
 
 // ParseIDStyle reads an Id style by its flag name (any case); it returns
 // an error listing the names when s is none of them.
-func ParseIDStyle(s string) (IDStyle, error) { return parseEnum[IDStyle]("create ids", s) }
+func ParseIDStyle(s string) (IDStyle, error) { return parseEnum[IDStyle](s) }
 
 // enum is what the behaviour enums have in common.
 type enum interface {
@@ -181,8 +179,10 @@ func enumName(names []string, i int) string {
 	return names[i]
 }
 
-// parseEnum finds s among E's names, ignoring case and surrounding spaces.
-func parseEnum[E enum](what, s string) (E, error) {
+// parseEnum finds s among E's names, ignoring case and surrounding
+// spaces; its error quotes s and lists the names, for the caller to say
+// which setting it was.
+func parseEnum[E enum](s string) (E, error) {
 	var zero E
 	names := zero.names()
 	for i, n := range names {
@@ -190,7 +190,7 @@ func parseEnum[E enum](what, s string) (E, error) {
 			return E(i), nil
 		}
 	}
-	return zero, fmt.Errorf("%s %q: choose %s or %s", what, s, strings.Join(names[:len(names)-1], ", "), names[len(names)-1])
+	return zero, fmt.Errorf("%q: choose %s or %s", s, strings.Join(names[:len(names)-1], ", "), names[len(names)-1])
 }
 
 // valid reports whether e is one of E's values.

@@ -10,6 +10,8 @@ import (
 
 // Generate adds n varied, valid records on contractID, or spread over every
 // contract when contractID is 0; it is fast enough for millions of records.
+// It leaves the contracts and coworkers seeded for lookups (1011 to 1014,
+// 2006 to 2012) alone, so that what it generates is what it was before them.
 func (s *Server) Generate(n int, contractID int64) {
 	if n <= 0 {
 		return
@@ -29,15 +31,15 @@ func (s *Server) Generate(n int, contractID int64) {
 	if c, ok := s.contracts[contractID]; ok {
 		contracts = []Contract{c}
 	} else {
-		contracts = byID(s.contracts)
+		contracts = withoutSeeds(byID(s.contracts), lookupContracts(), func(c Contract) int64 { return c.ID })
 	}
 	if contractID != 0 && len(contracts) != 1 {
 		// An unknown contract: Nexudus would refuse such records; add it
 		// so that what is generated stays valid.
-		s.contracts[contractID] = Contract{ID: contractID, Quantity: 1, TariffName: "Virtual Office"}
+		s.contracts[contractID] = Contract{ID: contractID, Quantity: 1, TariffName: "Virtual Office", Active: true}
 		contracts = []Contract{s.contracts[contractID]}
 	}
-	coworkers := byID(s.coworkers)
+	coworkers := withoutSeeds(byID(s.coworkers), lookupCoworkers(), func(c Coworker) int64 { return c.ID })
 
 	rng := mrand.New(mrand.NewPCG(uint64(s.nextID), uint64(n)))
 	now := s.now().UTC().Truncate(time.Second)
@@ -103,6 +105,13 @@ func (s *Server) Generate(n int, contractID int64) {
 	}
 }
 
+// withoutSeeds returns list without the elements whose Id one of seeds has.
+func withoutSeeds[T any](list, seeds []T, id func(T) int64) []T {
+	return slices.DeleteFunc(list, func(v T) bool {
+		return slices.ContainsFunc(seeds, func(seed T) bool { return id(seed) == id(v) })
+	})
+}
+
 // sharedStrings returns pointers to copies of ss, for records to share.
 func sharedStrings(ss []string) []*string {
 	out := make([]*string, len(ss))
@@ -157,7 +166,7 @@ func (s *Server) SeedAwkward(contractID int64) {
 	}
 	s.mu.Lock()
 	if _, ok := s.contracts[contractID]; !ok {
-		s.contracts[contractID] = Contract{ID: contractID, Quantity: 1, TariffName: "Virtual Office"}
+		s.contracts[contractID] = Contract{ID: contractID, Quantity: 1, TariffName: "Virtual Office", Active: true}
 	}
 	now := s.now().UTC().Format(timeLayout)
 	user := s.updatedBy()

@@ -19,7 +19,8 @@ const (
 	maxBody        = 1 << 20
 )
 
-// ServeHTTP answers the documented ContractContact endpoints and /api/token.
+// ServeHTTP answers the documented ContractContact endpoints, the
+// contracts, coworkers and countries lists, and /api/token.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Read the body first: only then does net/http notice a client that
 	// gives up during a stall or added latency.
@@ -115,13 +116,16 @@ type endpoint struct {
 // endpointFor finds the endpoint of an API path (without trailing slash);
 // it reports false for a path the API does not have.
 func (s *Server) endpointFor(r *http.Request, path string) (endpoint, bool) {
+	if ep, ok := entityEndpoint(s, r, path, contractsPath, s.contractEntity); ok {
+		return ep, true
+	}
+	if ep, ok := entityEndpoint(s, r, path, coworkersPath, s.coworkerEntity); ok {
+		return ep, true
+	}
+	if ep, ok := entityEndpoint(s, r, path, countriesPath, s.countryEntity); ok {
+		return ep, true
+	}
 	get := r.Method == http.MethodGet || r.Method == http.MethodHead
-	answer := func(f func(http.ResponseWriter)) endpoint {
-		return endpoint{serve: func(w http.ResponseWriter, _ *http.Request, _ client, _ bool) { f(w) }}
-	}
-	notAllowed := func(allow string) endpoint {
-		return answer(func(w http.ResponseWriter) { methodNotAllowed(w, allow) })
-	}
 	if path == collectionPath {
 		switch {
 		case get && r.URL.Query().Has("id"):
@@ -142,15 +146,25 @@ func (s *Server) endpointFor(r *http.Request, path string) (endpoint, bool) {
 	id, err := strconv.ParseInt(rest, 10, 64)
 	switch {
 	case err != nil:
-		return answer(func(w http.ResponseWriter) {
-			writeJSON(w, http.StatusNotFound, map[string]any{"Message": "No HTTP resource was found that matches the request URI."})
-		}), true
+		return notFound(), true
 	case get:
 		return endpoint{"ContractContact-Read", func(w http.ResponseWriter, _ *http.Request, _ client, _ bool) { s.serveOne(w, id) }}, true
 	case r.Method == http.MethodDelete:
 		return endpoint{"ContractContact-Delete", func(w http.ResponseWriter, _ *http.Request, c client, _ bool) { s.serveDelete(w, id, c) }}, true
 	}
 	return notAllowed("GET, DELETE"), true
+}
+
+// notAllowed is the endpoint of a method a path does not have.
+func notAllowed(allow string) endpoint {
+	return endpoint{serve: func(w http.ResponseWriter, _ *http.Request, _ client, _ bool) { methodNotAllowed(w, allow) }}
+}
+
+// notFound is the endpoint of a record path whose Id is not a number.
+func notFound() endpoint {
+	return endpoint{serve: func(w http.ResponseWriter, _ *http.Request, _ client, _ bool) {
+		writeJSON(w, http.StatusNotFound, map[string]any{"Message": "No HTTP resource was found that matches the request URI."})
+	}}
 }
 
 // hasRole reports whether the credentials hold role: always, for a full

@@ -115,13 +115,14 @@ type value struct {
 	s    string
 }
 
-// property is a record property that can be sorted and filtered on.
-type property struct {
+// property is a property of a record of type T that can be sorted and
+// filtered on.
+type property[T any] struct {
 	name    string
 	kind    valueKind
 	instant bool // a time the server keeps (CreatedOn, UpdatedOn), not a calendar day
-	get     func(*Record) value
-	text    func(*Record) value // for dates: the value as written, for string filters
+	get     func(*T) value
+	text    func(*T) value // for dates: the value as written, for string filters
 }
 
 func ptrString(p *string) value {
@@ -154,8 +155,8 @@ func timeValueOf(s string) value {
 }
 
 // properties returns every record property, by lower-cased name.
-func properties() map[string]property {
-	list := []property{
+func properties() map[string]property[Record] {
+	list := []property[Record]{
 		{name: "CoworkerContractId", kind: intValue, get: func(r *Record) value { return value{i: r.CoworkerContractID} }},
 		{name: "CoworkerContractQuantity", kind: intValue, get: func(r *Record) value { return ptrInt(r.CoworkerContractQuantity) }},
 		{name: "CoworkerContractFloorPlanDeskIds", kind: stringValue, get: func(r *Record) value { return ptrString(r.CoworkerContractFloorPlanDeskIds) }},
@@ -202,8 +203,13 @@ func properties() map[string]property {
 		{name: "SystemId", kind: stringValue, get: func(r *Record) value { return ptrString(r.SystemID) }},
 		{name: "ToStringText", kind: stringValue, get: func(r *Record) value { return ptrString(r.ToStringText) }},
 	}
-	m := make(map[string]property, len(list))
-	for _, p := range list {
+	return byName(list)
+}
+
+// byName keys props by their lower-cased names.
+func byName[T any](props []property[T]) map[string]property[T] {
+	m := make(map[string]property[T], len(props))
+	for _, p := range props {
 		m[strings.ToLower(p.name)] = p
 	}
 	return m
@@ -225,11 +231,21 @@ func parseTime(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// listQuery is a parsed listing request.
-type listQuery struct {
+// query is a parsed listing request for records of type T.
+type query[T any] struct {
 	pagingQuery
-	order property
-	preds []func(*Record) bool
+	order property[T]
+	preds []func(*T) bool
+}
+
+// match reports whether rec passes every filter of q.
+func (q *query[T]) match(rec *T) bool {
+	for _, pred := range q.preds {
+		if !pred(rec) {
+			return false
+		}
+	}
+	return true
 }
 
 // pagingQuery is what every listing reads besides its order and filters.
@@ -247,23 +263,25 @@ type badQuery struct{ param, value, message string }
 // parsePaging reads page, size and dir as Behaviour says the server does.
 func (s *Server) parsePaging(q url.Values) (pagingQuery, *badQuery) {
 	pq := pagingQuery{page: 1, asked: 25}
+	// page and size are 32-bit numbers, as in Nexudus's .NET API: a bigger
+	// one is not valid, and (page-1)*size cannot overflow.
 	if v := q.Get("page"); v != "" {
-		n, err := strconv.Atoi(v)
+		n, err := strconv.ParseInt(v, 10, 32)
 		if err != nil {
 			return pq, &badQuery{"page", v, fmt.Sprintf("The value '%s' is not valid for page.", v)}
 		}
-		pq.page = max(n, 1)
+		pq.page = int(max(n, 1))
 	}
 	if s.cfg.Behaviour.SamePage {
 		pq.page = 1
 	}
 	if v := q.Get("size"); v != "" {
-		n, err := strconv.Atoi(v)
+		n, err := strconv.ParseInt(v, 10, 32)
 		if err != nil {
 			return pq, &badQuery{"size", v, fmt.Sprintf("The value '%s' is not valid for size.", v)}
 		}
 		if n > 0 {
-			pq.asked = n
+			pq.asked = int(n)
 		}
 	}
 	pq.size = min(pq.asked, s.cfg.MaxPageSize)
@@ -329,10 +347,10 @@ func (s *Server) paging(pq pagingQuery, order string, total int) paging {
 	return p
 }
 
-// parseList reads the paging, sorting and filter parameters of a listing.
-func (s *Server) parseList(q url.Values) (listQuery, *badQuery) {
-	var lq listQuery
-	props := properties()
+// parseQuery reads the paging, sorting and filter parameters of a listing
+// of entity (a name for messages), whose records have props and filters.
+func parseQuery[T any](s *Server, q url.Values, entity string, props map[string]property[T], filters []filter) (query[T], *badQuery) {
+	var lq query[T]
 	lq.order = props["id"]
 	pq, bad := s.parsePaging(q)
 	if bad != nil {
@@ -342,11 +360,11 @@ func (s *Server) parseList(q url.Values) (listQuery, *badQuery) {
 	if v := q.Get("orderBy"); v != "" {
 		p, ok := props[strings.ToLower(v)]
 		if !ok {
-			return lq, &badQuery{"orderBy", v, fmt.Sprintf("'%s' is not a property of ContractContact.", v)}
+			return lq, &badQuery{"orderBy", v, fmt.Sprintf("'%s' is not a property of %s.", v, entity)}
 		}
 		lq.order = p
 	}
-	for _, f := range filters() {
+	for _, f := range filters {
 		v := q.Get(f.name)
 		if v == "" {
 			continue
@@ -366,7 +384,7 @@ func (s *Server) parseList(q url.Values) (listQuery, *badQuery) {
 
 // predicate builds the test of one filter with query value v; bound reads
 // the value of a range filter on a date.
-func predicate(f filter, p property, v string, bound func(v string, instant bool) (time.Time, bool)) (func(*Record) bool, *badQuery) {
+func predicate[T any](f filter, p property[T], v string, bound func(v string, instant bool) (time.Time, bool)) (func(*T) bool, *badQuery) {
 	invalid := &badQuery{f.name, v, fmt.Sprintf("The value '%s' is not valid for %s.", v, f.name)}
 	switch f.kind {
 	case intFilter:
@@ -374,7 +392,7 @@ func predicate(f filter, p property, v string, bound func(v string, instant bool
 		if err != nil {
 			return nil, invalid
 		}
-		return func(r *Record) bool { x := p.get(r); return !x.null && x.i == n }, nil
+		return func(r *T) bool { x := p.get(r); return !x.null && x.i == n }, nil
 	case boolFilter:
 		b, err := strconv.ParseBool(strings.ToLower(strings.TrimSpace(v)))
 		if err != nil {
@@ -384,10 +402,10 @@ func predicate(f filter, p property, v string, bound func(v string, instant bool
 		if b {
 			want = 1
 		}
-		return func(r *Record) bool { x := p.get(r); return !x.null && x.i == want }, nil
+		return func(r *T) bool { x := p.get(r); return !x.null && x.i == want }, nil
 	case stringFilter:
 		needle := strings.ToLower(v)
-		return func(r *Record) bool {
+		return func(r *T) bool {
 			x := p.get(r)
 			return !x.null && containsFold(x.s, needle)
 		}, nil
@@ -408,14 +426,14 @@ func predicate(f filter, p property, v string, bound func(v string, instant bool
 		limit = n
 	}
 	if f.kind == fromFilter {
-		return func(r *Record) bool { x := p.get(r); return !x.null && x.i >= limit }, nil
+		return func(r *T) bool { x := p.get(r); return !x.null && x.i >= limit }, nil
 	}
-	return func(r *Record) bool { x := p.get(r); return !x.null && x.i <= limit }, nil
+	return func(r *T) bool { x := p.get(r); return !x.null && x.i <= limit }, nil
 }
 
 // serveList answers a listing: filtered, sorted (ties by Id), one page.
 func (s *Server) serveList(w http.ResponseWriter, r *http.Request) {
-	lq, bad := s.parseList(r.URL.Query())
+	lq, bad := parseQuery(s, r.URL.Query(), "ContractContact", properties(), filters())
 	if bad != nil {
 		writeJSON(w, http.StatusBadRequest, validationBody([]fieldError{{bad.param, bad.value, bad.message}}))
 		return
@@ -434,7 +452,7 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request) {
 }
 
 // selectPage returns the records of the asked page and the number matching.
-func (s *Server) selectPage(lq listQuery) ([]*Record, int) {
+func (s *Server) selectPage(lq query[Record]) ([]*Record, int) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	from := (lq.page - 1) * lq.size
@@ -457,12 +475,9 @@ func (s *Server) selectPage(lq listQuery) ([]*Record, int) {
 	ordered := s.ordered(lq.order, lq.desc)
 	var out []*Record
 	total := 0
-next:
 	for _, rec := range ordered {
-		for _, pred := range lq.preds {
-			if !pred(rec) {
-				continue next
-			}
+		if !lq.match(rec) {
+			continue
 		}
 		if total >= from && len(out) < lq.size {
 			out = append(out, rec)
@@ -481,7 +496,7 @@ type sortedOrder struct {
 // ordered returns every record sorted by p, computed once per version of
 // the store so that paging through a sorted listing does not sort each
 // page again. It runs under s.mu (read); the result must not be modified.
-func (s *Server) ordered(p property, desc bool) []*Record {
+func (s *Server) ordered(p property[Record], desc bool) []*Record {
 	if p.name == "Id" && !desc {
 		return s.records
 	}
@@ -499,7 +514,7 @@ func (s *Server) ordered(p property, desc bool) []*Record {
 	if p.name == "Id" {
 		slices.Reverse(recs)
 	} else {
-		sortRecords(recs, p, desc)
+		sortBy(recs, p, desc, func(r *Record) int64 { return r.ID })
 	}
 	s.sortMu.Lock()
 	if s.sortCache == nil {
@@ -515,12 +530,12 @@ func (s *Server) ordered(p property, desc bool) []*Record {
 	return recs
 }
 
-// sortRecords sorts recs (already ordered by Id) by property p, nulls first
+// sortBy sorts recs (already ordered by Id) by property p, nulls first
 // when ascending, strings without regard to case, ties by Id ascending.
-func sortRecords(recs []*Record, p property, desc bool) {
+func sortBy[T any](recs []*T, p property[T], desc bool, id func(*T) int64) {
 	type keyed struct {
 		v   value
-		rec *Record
+		rec *T
 	}
 	ks := make([]keyed, len(recs))
 	for i, rec := range recs {
@@ -552,7 +567,7 @@ func sortRecords(recs []*Record, p property, desc bool) {
 		if c != 0 {
 			return c
 		}
-		return cmp.Compare(a.rec.ID, b.rec.ID)
+		return cmp.Compare(id(a.rec), id(b.rec))
 	})
 	for i := range ks {
 		recs[i] = ks[i].rec

@@ -1,7 +1,9 @@
-// Package sandbox is a local stand-in for the Nexudus ContractContact API,
-// faithful to its documentation, limits and faults, for tests and trials.
-// A Server is an http.Handler: run it in httptest.NewServer or behind
-// `contactbulk sandbox`.
+// Package sandbox is a local stand-in for the Nexudus ContractContact API
+// and the contracts, coworkers and countries lists a sheet's names are
+// looked up in, faithful to their documentation, limits and faults, and
+// able to behave in each odd way the docs allow (Behaviour), for tests and
+// rehearsals. A Server is an http.Handler: run it in httptest.NewServer
+// (or sandboxtest.New) or behind `contactbulk sandbox`.
 package sandbox
 
 import (
@@ -9,7 +11,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"maps"
 	mrand "math/rand/v2"
 	"net/http"
 	"os"
@@ -86,20 +87,6 @@ type Injection struct {
 	Body       string
 	Times      int  // how many matching requests get it (0 means 1)
 	Drop       bool // instead of answering: for a create, store the record then drop the connection
-}
-
-// Contract is a virtual office contract (CoworkerContract) contacts belong to.
-type Contract struct {
-	ID                                               int64
-	Quantity                                         int64
-	TariffName, FloorPlanDeskIds, FloorPlanDeskNames string
-}
-
-// Coworker is a customer record a contact may be linked to.
-type Coworker struct {
-	ID                                        int64
-	FullName, CompanyName, BillingName, Email string
-	Active                                    bool
 }
 
 // Record is a full ContractContact as the API returns it, with the
@@ -468,68 +455,11 @@ func (s *Server) Coworkers() []Coworker {
 	return byID(s.coworkers)
 }
 
-// byID returns the values of m, which is keyed by ID, in ID order.
-func byID[V any](m map[int64]V) []V {
-	out := make([]V, 0, len(m))
-	for _, id := range slices.Sorted(maps.Keys(m)) {
-		out = append(out, m[id])
-	}
-	return out
-}
-
 // changed tells the saver, if any, that there is something to save.
 func (s *Server) changed() {
 	if s.saver != nil {
 		s.saver.poke()
 	}
-}
-
-// DefaultContracts returns the contracts 1001..1010 every fresh sandbox has.
-func DefaultContracts() []Contract {
-	tariffs := []string{"Virtual Office", "Virtual Office Plus", "Mail Handling", "Registered Address", "Virtual Office Premium"}
-	out := make([]Contract, 0, 10)
-	for i := range 10 {
-		c := Contract{ID: int64(1001 + i), Quantity: int64(1 + i%3), TariffName: tariffs[i%len(tariffs)]}
-		if i%4 == 1 {
-			c.FloorPlanDeskIds = fmt.Sprintf("%d,%d", 301+i, 302+i)
-			c.FloorPlanDeskNames = fmt.Sprintf("Desk %d, Desk %d", 301+i, 302+i)
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
-// DefaultCoworkers returns the coworkers 2001..2005 every fresh sandbox has.
-func DefaultCoworkers() []Coworker {
-	return []Coworker{
-		{ID: 2001, FullName: "Ada Lovelace", CompanyName: "Analytical Engines Ltd", BillingName: "Analytical Engines Ltd", Email: "ada@analytical.example", Active: true},
-		{ID: 2002, FullName: "Grace Hopper", CompanyName: "Compiler Works", BillingName: "Compiler Works Inc", Email: "grace@compiler.example", Active: true},
-		{ID: 2003, FullName: "Alan Turing", CompanyName: "Bletchley Consulting", BillingName: "A. Turing", Email: "alan@bletchley.example", Active: false},
-		{ID: 2004, FullName: "José Martínez", CompanyName: "Café Núñez S.L.", BillingName: "Café Núñez S.L.", Email: "jose@cafenunez.example", Active: true},
-		{ID: 2005, FullName: "Zhang Wei", CompanyName: "Eastern Trading Co", BillingName: "Zhang Wei", Email: "wei@eastern.example", Active: true},
-	}
-}
-
-// Countries returns the CountryId -> CountryName table the sandbox knows.
-func Countries() map[int64]string {
-	out := make(map[int64]string)
-	for id := int64(1); ; id++ {
-		name, ok := countryName(id)
-		if !ok {
-			return out
-		}
-		out[id] = name
-	}
-}
-
-// countryName looks up a CountryId in the sandbox's small country table.
-func countryName(id int64) (string, bool) {
-	names := [...]string{"United Kingdom", "United States", "Spain", "France", "Germany",
-		"Ireland", "Netherlands", "Portugal", "Italy", "Australia"}
-	if id < 1 || id > int64(len(names)) {
-		return "", false
-	}
-	return names[id-1], true
 }
 
 // randomToken returns 32 random bytes as hex.

@@ -28,8 +28,14 @@ func (e *dataInUseError) Error() string {
 
 func (e *dataInUseError) Is(target error) bool { return target == ErrDataInUse }
 
+// dataVersion is the version of the data files the sandbox writes: 2
+// added the contracts' holders and the contracts and coworkers seeded for
+// lookups.
+const dataVersion = 2
+
 // dataFile is what a DataFile holds.
 type dataFile struct {
+	Version   int        `json:"Version"` // 0 before version 2
 	NextID    int64      `json:"NextId"`
 	Contracts []Contract `json:"Contracts"`
 	Coworkers []Coworker `json:"Coworkers"`
@@ -62,6 +68,9 @@ func (s *Server) load(path string) (bool, error) {
 	}
 	slices.SortFunc(s.records, func(a, b *Record) int { return cmp.Compare(a.ID, b.ID) })
 	s.records = slices.CompactFunc(s.records, func(a, b *Record) bool { return a.ID == b.ID })
+	if d.Version < dataVersion {
+		s.upgrade()
+	}
 	s.nextID = max(d.NextID, firstID)
 	if n := len(s.records); n > 0 {
 		s.nextID = max(s.nextID, s.records[n-1].ID+1)
@@ -69,11 +78,35 @@ func (s *Server) load(path string) (bool, error) {
 	return true, nil
 }
 
+// upgrade gives the contracts and coworkers of a data file written before
+// version 2 what a fresh sandbox has: the holders, plans and dates of the
+// default contracts it holds without them, and the seeds it lacks. Its
+// records and anything else it holds are left as they are.
+func (s *Server) upgrade() {
+	for _, c := range DefaultContracts() {
+		old, ok := s.contracts[c.ID]
+		switch {
+		case !ok:
+			s.contracts[c.ID] = c
+		case old.CoworkerID == 0 && old.TariffID == 0 && old.StartDate == "":
+			old.CoworkerID, old.TariffID, old.StartDate = c.CoworkerID, c.TariffID, c.StartDate
+			old.Active, old.MainContract, old.Cancelled, old.CancellationDate = c.Active, c.MainContract, c.Cancelled, c.CancellationDate
+			s.contracts[c.ID] = old
+		}
+	}
+	for _, c := range DefaultCoworkers() {
+		if _, ok := s.coworkers[c.ID]; !ok {
+			s.coworkers[c.ID] = c
+		}
+	}
+}
+
 // save writes everything to path atomically (a 0600 temporary file in the
 // same directory, renamed over it).
 func (s *Server) save(path string) error {
 	s.mu.RLock()
 	d := dataFile{
+		Version:   dataVersion,
 		NextID:    s.nextID,
 		Records:   slices.Clone(s.records), // stored records are immutable
 		Contracts: byID(s.contracts),
@@ -175,4 +208,28 @@ func nullIsNil(m json.RawMessage) json.RawMessage {
 		return nil
 	}
 	return m
+}
+
+// lockData takes an exclusive lock on the data file at path for this
+// Server, on path+".lock" (the data file itself is replaced by every
+// save), released by the system if the process dies. It returns an error
+// that Is ErrDataInUse when another process holds it.
+func lockData(path string) (unlock func(), err error) {
+	f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: lock data file: %w", err)
+	}
+	release, err := safefile.TryLock(f)
+	if errors.Is(err, safefile.ErrLocked) {
+		f.Close()
+		return nil, &dataInUseError{path: path}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("sandbox: lock data file %s: %w", path, err)
+	}
+	return func() {
+		release()
+		f.Close()
+	}, nil
 }

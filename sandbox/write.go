@@ -338,7 +338,7 @@ func (s *Server) serveCreate(w http.ResponseWriter, r *http.Request, c client, d
 		return
 	}
 	if d := s.cfg.Behaviour.StoreDelay; d > 0 {
-		defer s.hold(d)()
+		defer s.hold(d)() // waits now; Close waits for the deferred release
 	}
 	now := s.now().UTC().Format(timeLayout)
 	s.mu.Lock()

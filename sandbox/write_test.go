@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -263,10 +265,10 @@ func TestInsertDeleteRecords(t *testing.T) {
 
 func TestSeeds(t *testing.T) {
 	h := start(t, Config{})
-	if got := h.srv.Contracts(); len(got) != 10 || got[0].ID != 1001 || got[9].ID != 1010 {
+	if got := h.srv.Contracts(); len(got) != 14 || got[0].ID != 1001 || got[13].ID != 1014 {
 		t.Errorf("default contracts %v", got)
 	}
-	if got := h.srv.Coworkers(); len(got) != 5 || got[0].ID != 2001 || got[4].ID != 2005 {
+	if got := h.srv.Coworkers(); len(got) != 12 || got[0].ID != 2001 || got[11].ID != 2012 {
 		t.Errorf("default coworkers %v", got)
 	}
 	h.srv.AddContract(Contract{ID: 5000, Quantity: 9, TariffName: "Custom"})
@@ -300,7 +302,7 @@ func TestSeeds(t *testing.T) {
 	if len(recs) != before+500 {
 		t.Fatalf("Generate added %d, want 500", len(recs)-before)
 	}
-	contracts := map[int64]bool{}
+	contracts, coworkers := map[int64]bool{}, map[int64]bool{}
 	for _, r := range recs[before:] {
 		contracts[r.CoworkerContractID] = true
 		if r.FullName == "" || r.UniqueID == "" || r.CoworkerContractTariffName == nil {
@@ -309,9 +311,19 @@ func TestSeeds(t *testing.T) {
 		if r.CoworkerID != nil && r.CoworkerFullName == nil {
 			t.Fatalf("generated record with coworker but no coworker name: %+v", r)
 		}
+		if r.CoworkerID != nil {
+			coworkers[*r.CoworkerID] = true
+		}
 	}
-	if len(contracts) < 10 {
-		t.Errorf("Generate(n, 0) used %d contracts, want all", len(contracts))
+	// Every contract but the lookup seeds, which Generate leaves alone.
+	wantContracts := []int64{1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009, 1010, 5000}
+	if got := slices.Sorted(maps.Keys(contracts)); !slices.Equal(got, wantContracts) {
+		t.Errorf("Generate(n, 0) used contracts %v, want %v", got, wantContracts)
+	}
+	for id := range coworkers {
+		if id > 2005 && id != 6000 {
+			t.Errorf("Generate linked a contact to the lookup seed coworker %d", id)
+		}
 	}
 	h.srv.Generate(10, 4242) // an unknown contract is added
 	if p := h.list(map[string][]string{"ContractContact_CoworkerContract": {"4242"}}); p.TotalItems != 10 {
@@ -320,19 +332,31 @@ func TestSeeds(t *testing.T) {
 }
 
 func TestCountries(t *testing.T) {
+	t.Parallel()
 	h := start(t, Config{})
-	countries := Countries()
-	if len(countries) < 5 || countries[1] != "United Kingdom" {
-		t.Fatalf("Countries() = %v", countries)
+	countries := DefaultCountries()
+	if len(countries) < 20 || countries[0] != (Country{1, "United Kingdom", "GB", "en-GB"}) {
+		t.Fatalf("DefaultCountries() = %v", countries)
 	}
-	for id, name := range countries {
-		rid := h.create(fmt.Sprintf(`{"CoworkerContractId": 1001, "FullName": "From %d", "CountryId": %d}`, id, id))
-		if r := h.record(rid); r.CountryName == nil || *r.CountryName != name {
-			t.Errorf("CountryId %d: CountryName %v, want %q", id, r.CountryName, name)
+	ids, codes, names := map[int64]bool{}, map[string]bool{}, map[string]bool{}
+	for i, c := range countries {
+		if ids[c.ID] || codes[c.Code] || names[c.Name] || len(c.Code) != 2 || strings.ToUpper(c.Code) != c.Code || !strings.HasSuffix(c.Culture, "-"+c.Code) {
+			t.Errorf("country %+v: repeated, or a code or culture that is not ISO", c)
+		}
+		if i > 0 && countries[i-1].ID >= c.ID {
+			t.Errorf("DefaultCountries is not ordered by Id at %+v", c)
+		}
+		ids[c.ID], codes[c.Code], names[c.Name] = true, true, true
+		rid := h.create(fmt.Sprintf(`{"CoworkerContractId": 1001, "FullName": "From %d", "CountryId": %d}`, c.ID, c.ID))
+		if r := h.record(rid); r.CountryName == nil || *r.CountryName != c.Name || Countries()[c.ID] != c.Name {
+			t.Errorf("CountryId %d: CountryName %v, want %q", c.ID, r.CountryName, c.Name)
 		}
 	}
-	if _, ok := countries[int64(len(countries)+1)]; ok {
-		t.Error("Countries is not numbered 1..n")
+	for _, id := range []int64{11, 826, 0, -1} { // between Ids, an ISO number, none
+		status, b := h.do("POST", collectionPath, fmt.Sprintf(`{"CoworkerContractId": 1001, "FullName": "X", "CountryId": %d}`, id))
+		if status != 400 || !strings.Contains(string(b), "CountryId") {
+			t.Errorf("CountryId %d: status %d %s, want 400", id, status, b)
+		}
 	}
 }
 
