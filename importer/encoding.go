@@ -67,6 +67,17 @@ func parseEncoding(s string) (enc textEncoding, sniff bool, err error) {
 	return 0, false, fmt.Errorf("--encoding %q: not an encoding contactbulk reads; use utf-8, utf-16 (Excel's \"Unicode text\"), utf-32 or windows-1252", s)
 }
 
+// hasBOM reports whether the head of a file starts with a byte order mark
+// of UTF-8, UTF-16 or UTF-32.
+func hasBOM(head []byte) bool {
+	for _, bom := range [][]byte{{0xEF, 0xBB, 0xBF}, {0xFF, 0xFE}, {0xFE, 0xFF}, {0, 0, 0xFE, 0xFF}} {
+		if bytes.HasPrefix(head, bom) {
+			return true
+		}
+	}
+	return false
+}
+
 // headSize is how much of a file sniffHead looks at.
 const headSize = 64 << 10
 

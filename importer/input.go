@@ -38,6 +38,8 @@ type Input struct {
 	delim rune
 	sniff bool // the encoding is UTF-8 or Windows-1252, which the survey decides
 	sep   bool // the text starts with Excel's "sep=;" line: skip it
+	bom   bool // the file starts with a byte order mark
+	crlf  bool // lines end with CR LF
 	cr    bool // lines end with a bare CR (Excel for Mac)
 	sheet string
 	order mapping.DateOrder
@@ -204,6 +206,7 @@ func readHead(path string) ([]byte, error) {
 // the whole file decides.
 func (in *Input) sniffCSV(head []byte, enc textEncoding, sniff bool) error {
 	henc, known, err := sniffHead(head)
+	in.bom = hasBOM(head)
 	wide := enc != encUTF8 && enc != encWindows1252
 	if err != nil && (sniff || !wide) {
 		return badInput("read %s: %s", in.name, err)
@@ -229,6 +232,9 @@ func (in *Input) sniffCSV(head []byte, enc textEncoding, sniff bool) error {
 	}
 	if in.delim == 0 {
 		in.delim = sniffDelimiter(text)
+	}
+	if nl := bytes.IndexByte(text, '\n'); nl > 0 && !in.cr {
+		in.crlf = text[nl-1] == '\r'
 	}
 	return nil
 }
@@ -337,6 +343,26 @@ func skipLine(r io.Reader) io.Reader {
 	br := bufio.NewReaderSize(r, 64<<10)
 	br.ReadString('\n')
 	return br
+}
+
+// Shape says how an input file was written, so that a file written back
+// for it (the results file) can be written the same way and open in
+// Excel as it did.
+type Shape struct {
+	XLSX      bool   // a workbook
+	Sheet     string // the sheet read (XLSX)
+	Encoding  string // CSV: utf-8, utf-16le, utf-16be, utf-32le, utf-32be or windows-1252
+	BOM       bool   // CSV: the file began with a byte order mark
+	Delimiter rune   // CSV
+	CRLF      bool   // CSV: its lines end with CR LF
+}
+
+// Shape returns how the input was written.
+func (in *Input) Shape() Shape {
+	if in.xlsx {
+		return Shape{XLSX: true, Sheet: in.sheet}
+	}
+	return Shape{Encoding: strings.ToLower(in.enc.String()), BOM: in.bom, Delimiter: in.delim, CRLF: in.crlf}
 }
 
 // Name returns the input's name for messages: the path, or "stdin".

@@ -207,3 +207,30 @@ func TestXLSXTextDates(t *testing.T) {
 		t.Errorf("row 4: %v", r.Problems)
 	}
 }
+
+// TestShape tells how each input was written, for a results file written
+// the same way.
+func TestShape(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		file string
+		want Shape
+	}{
+		{"hidden-first.xlsx", Shape{XLSX: true, Sheet: "Contacts"}},
+		{"names-1252.csv", Shape{Encoding: "windows-1252", Delimiter: ','}},
+		{"names-utf16.txt", Shape{Encoding: "utf-16le", BOM: true, Delimiter: '\t'}},
+		{"names-utf16-nobom.txt", Shape{Encoding: "utf-16le", Delimiter: '\t'}},
+		{"names-sep.csv", Shape{Encoding: "utf-8", Delimiter: ';'}},
+		{"../utf8-bom-semicolon/input.csv", Shape{Encoding: "utf-8", BOM: true, Delimiter: ';', CRLF: true}},
+		{"names-mac.csv", Shape{Encoding: "utf-8", Delimiter: ','}},
+	} {
+		in, err := Open(filepath.Join("testdata", "spreadsheets", tc.file), nil, ReadOptions{Today: today})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := in.Shape(); got != tc.want {
+			t.Errorf("%s: %+v, want %+v", tc.file, got, tc.want)
+		}
+		in.Close()
+	}
+}
