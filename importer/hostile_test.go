@@ -52,6 +52,7 @@ func TestHostileFiles(t *testing.T) {
 		{"pdf", "", "%PDF-1.7\n", "is a PDF"},
 		{"old xls", "", "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + big(0, 512), "old Excel .xls file or a password-protected workbook"},
 		{"header only", "", "Contract,Name\n", ""},
+		{"password-protected workbook", writeFile(t, "book.xlsx", "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"+big(0, 512)), "", "password-protected workbook"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -103,6 +103,8 @@ func OpenContext(ctx context.Context, path string, stdin io.Reader, opt ReadOpti
 	switch {
 	case ext == ".ods" || ext == ".fods" || hasZipMagic(head) && isODS(in.path):
 		return nil, badInput("%s is a LibreOffice .ods file, which contactbulk does not read: in LibreOffice choose File > Save As > Excel 2007-365 (.xlsx) and import that", in.name)
+	case bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0}):
+		return nil, badInput("%s is an old Excel .xls file or a password-protected workbook: save it as .xlsx (without a password) or CSV UTF-8 and import that", in.name)
 	case hasZipMagic(head) || ext == ".xlsx" || ext == ".xlsm":
 		in.xlsx = true
 		if opt.Encoding != "" || opt.Delimiter != 0 {
