@@ -129,6 +129,9 @@ func (e *utf8Evidence) count(chunk []byte, eof bool, row int) int {
 			}
 		}
 	}
+	if ascii(chunk) {
+		return len(chunk)
+	}
 	if utf8.Valid(chunk) {
 		e.multi += int64(leadBytes(chunk))
 		return len(chunk)
@@ -154,6 +157,19 @@ func (e *utf8Evidence) count(chunk []byte, eof bool, row int) int {
 		i += size
 	}
 	return len(chunk)
+}
+
+// ascii reports whether b is all ASCII, eight bytes at a time.
+func ascii(b []byte) bool {
+	var or uint64
+	for len(b) >= 8 {
+		or |= binary.LittleEndian.Uint64(b)
+		b = b[8:]
+	}
+	for _, c := range b {
+		or |= uint64(c)
+	}
+	return or&0x8080808080808080 == 0
 }
 
 // leadBytes counts the bytes of valid UTF-8 that begin a rune of more
@@ -183,17 +199,31 @@ func leadBytes(b []byte) int {
 // line's first quote (-1: none): a line with a quote before the cell's
 // end is split as CSV; others, the common case, by the delimiter.
 func dateField(line, delim []byte, col, q int) []byte {
-	at := 0
-	for range col {
-		i := bytes.Index(line[at:], delim)
-		if i < 0 {
-			return nil
+	at, end := 0, -1
+	if len(delim) == 1 {
+		d := delim[0]
+		for range col {
+			i := bytes.IndexByte(line[at:], d)
+			if i < 0 {
+				return nil
+			}
+			at += i + 1
 		}
-		at += i + len(delim)
+		end = bytes.IndexByte(line[at:], d)
+	} else {
+		for range col {
+			i := bytes.Index(line[at:], delim)
+			if i < 0 {
+				return nil
+			}
+			at += i + len(delim)
+		}
+		end = bytes.Index(line[at:], delim)
 	}
-	end := len(line)
-	if i := bytes.Index(line[at:], delim); i >= 0 {
-		end = at + i
+	if end < 0 {
+		end = len(line)
+	} else {
+		end += at
 	}
 	if q >= 0 && q < end {
 		return slowField(line, delim, col)
