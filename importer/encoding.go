@@ -146,7 +146,8 @@ func sniffHead(head []byte) (enc textEncoding, known bool, err error) {
 // more than one byte that UTF-8 decodes (José's é), and bytes it cannot.
 type utf8Evidence struct {
 	multi, bad int64
-	badRow     int // the spreadsheet row of the first bad byte
+	badAt      int64 // the offset in the text of the first bad byte
+	badRow     int   // and its spreadsheet row
 	badByte    byte
 }
 

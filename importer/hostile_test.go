@@ -377,3 +377,51 @@ func TestReadingStops(t *testing.T) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
 }
+
+// TestScanHalves surveys a big file in two halves at once and finds what
+// one pass finds, also when the middle falls inside a quoted cell.
+func TestScanHalves(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		middle string // what the middle of the file holds
+	}{
+		{"lines", ""},
+		{"quoted cell across the middle", "1500,\"a note\non many\nlines\", 25/01/1967\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b strings.Builder
+			b.WriteString("Contract,Name,DOB\n")
+			for i := 0; b.Len() < 9<<20; i++ {
+				fmt.Fprintf(&b, "%d,José %d,%02d/%02d/19%02d\n", 1001+i, i, 1+i%28, 1+i%12, i%100)
+			}
+			if tc.middle != "" {
+				// A quoted cell of many lines, its middle at the file's.
+				b.WriteString("1500,\"")
+				for range 300_000 {
+					b.WriteString("line of a long note\n")
+				}
+				b.WriteString("\",25/01/1967\n")
+			}
+			for i := 0; b.Len() < 20<<20; i++ {
+				fmt.Fprintf(&b, "%d,Ana %d,%02d/%02d/19%02d\n", 5001+i, i, 1+i%12, 13+i%15, i%100)
+				if i == 1000 {
+					b.WriteString("6000,Jos\xe9,01/01/1990\n")
+				}
+			}
+			data := b.String()
+			one, err := scanCSV(context.Background(), strings.NewReader(data), ',', 2, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			two, err := scanHalves(context.Background(), strings.NewReader(data), 0, int64(len(data)), ',', 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			one.utf8.badAt, two.utf8.badAt = 0, 0 // offsets within a half
+			if one != two {
+				t.Errorf("in halves:\n%+v\nin one pass:\n%+v", two, one)
+			}
+		})
+	}
+}

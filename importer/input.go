@@ -38,6 +38,7 @@ type Input struct {
 	delim rune
 	sniff bool // the encoding is UTF-8 or Windows-1252, which the survey decides
 	sep   bool // the text starts with Excel's "sep=;" line: skip it
+	skip  int  // bytes before the header: a byte order mark and the "sep=" line (UTF-8 and Windows-1252)
 	bom   bool // the file starts with a byte order mark
 	crlf  bool // lines end with CR LF
 	cr    bool // lines end with a bare CR (Excel for Mac)
@@ -225,8 +226,12 @@ func (in *Input) sniffCSV(head []byte, enc textEncoding, sniff bool) error {
 		text = bytes.ReplaceAll(text, []byte{'\r'}, []byte{'\n'})
 		in.notes = append(in.notes, "lines end with a bare CR (Excel for Mac): read as lines")
 	}
+	if in.bom && in.enc == encUTF8 {
+		in.skip = 3
+	}
 	if d, n := sepLine(text); n > 0 {
 		in.sep, text = true, text[n:]
+		in.skip += n
 		if in.delim == 0 {
 			in.delim = d
 		}
@@ -245,12 +250,8 @@ func (in *Input) sniffCSV(head []byte, enc textEncoding, sniff bool) error {
 // and Windows-1252, bounds lines and rows, counts the rows and infers the
 // order of the dates in column dateCol (-1: none).
 func (in *Input) surveyCSV(ctx context.Context, dateCol int) error {
-	r, closeText, err := in.text(0)
-	if err != nil {
-		return badInput("read %s: %w", in.name, err)
-	}
-	defer closeText()
-	if in.found, err = scanCSV(ctx, r, in.delim, dateCol); err != nil {
+	var err error
+	if in.found, err = in.scan(ctx, dateCol); err != nil {
 		return in.readError(err)
 	}
 	if in.sniff {
@@ -268,6 +269,31 @@ func (in *Input) surveyCSV(ctx context.Context, dateCol int) error {
 		in.inferDates(in.found.dates)
 	}
 	return nil
+}
+
+// scan surveys the text: a big file whose bytes are its text (UTF-8 or
+// Windows-1252 with line feeds) in two halves at once, others in one go.
+func (in *Input) scan(ctx context.Context, dateCol int) (survey, error) {
+	if (in.enc == encUTF8 || in.enc == encWindows1252) && !in.cr {
+		f, err := os.Open(in.path)
+		if err != nil {
+			return survey{}, err
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			return survey{}, err
+		}
+		if st.Size() >= 16<<20 {
+			return scanHalves(ctx, f, int64(in.skip), st.Size(), in.delim, dateCol)
+		}
+	}
+	r, closeText, err := in.text(0)
+	if err != nil {
+		return survey{}, err
+	}
+	defer closeText()
+	return scanCSV(ctx, r, in.delim, dateCol, false)
 }
 
 // text opens the file's text for a pass: decoded for UTF-16 and UTF-32

@@ -304,7 +304,7 @@ func FuzzEncodingDetection(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		enc, known, err := sniffHead(b) // any bytes: no panic
-		if _, serr := scanCSV(context.Background(), bytes.NewReader(b), ',', 1); serr != nil && len(b) < maxLine {
+		if _, serr := scanCSV(context.Background(), bytes.NewReader(b), ',', 1, false); serr != nil && len(b) < maxLine {
 			t.Fatalf("scanCSV(%q): %v", b, serr)
 		}
 		s := string(b)
@@ -327,7 +327,7 @@ func FuzzEncodingDetection(f *testing.F) {
 		if err != nil || (known && enc != encUTF8) {
 			t.Fatalf("UTF-8 %q sniffed as %v (known %v), %v", s, enc, known, err)
 		}
-		sv, _ := scanCSV(context.Background(), strings.NewReader(s), ',', 1)
+		sv, _ := scanCSV(context.Background(), strings.NewReader(s), ',', 1, false)
 		if sv.utf8.encoding() != encUTF8 {
 			t.Fatalf("UTF-8 %q judged %v", s, sv.utf8.encoding())
 		}
@@ -371,7 +371,7 @@ func FuzzEncodingDetection(f *testing.F) {
 			}
 		}
 		if high > 0 && !paired {
-			sv, _ := scanCSV(context.Background(), bytes.NewReader(cp), ',', 1)
+			sv, _ := scanCSV(context.Background(), bytes.NewReader(cp), ',', 1, false)
 			if sv.utf8.encoding() != encWindows1252 {
 				t.Fatalf("Windows-1252 %q judged %v", cp, sv.utf8.encoding())
 			}

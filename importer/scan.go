@@ -23,9 +23,10 @@ const (
 // are read: whether its bytes are UTF-8, how many rows it has, and which
 // order the dates of its date column prove.
 type survey struct {
-	utf8  utf8Evidence
-	rows  int // lines that end a row, blank ones included
-	dates dateProofs
+	utf8   utf8Evidence
+	rows   int // lines that end a row, blank ones included
+	dates  dateProofs
+	quoted bool // the text ends inside a quoted cell
 }
 
 // dateProofs counts the dates of the date column that can be read one way
@@ -42,17 +43,17 @@ type dateProofs struct {
 // none). It counts rows as a spreadsheet shows them, as Source does. It
 // returns an error when ctx ends, reading fails, or a line or a row runs
 // on past maxLine or maxRecord (not a CSV: a device, a binary file, a
-// quote left open).
-func scanCSV(ctx context.Context, r io.Reader, delim rune, dateCol int) (survey, error) {
+// quote left open). quoted says that the text begins inside a quoted cell.
+func scanCSV(ctx context.Context, r io.Reader, delim rune, dateCol int, quoted bool) (survey, error) {
 	s := survey{}
 	d := []byte(string(delim))
 	buf := make([]byte, maxLine+utf8.UTFMax)
 	var (
-		start, end int  // the unread bytes of buf
-		counted    int  // where the bytes not yet counted as UTF-8 or not begin
-		row        = 1  // the spreadsheet row of the current line
-		quoted     bool // the current line begins inside a quoted cell
-		record     int  // bytes of the current row so far
+		start, end int   // the unread bytes of buf
+		counted    int   // where the bytes not yet counted as UTF-8 or not begin
+		base       int64 // the offset in the text of buf[0]
+		row        = 1   // the spreadsheet row of the current line
+		record     int   // bytes of the current row so far
 		eof        bool
 	)
 	for {
@@ -62,6 +63,7 @@ func scanCSV(ctx context.Context, r io.Reader, delim rune, dateCol int) (survey,
 		// Keep the line begun and read on behind it.
 		end = copy(buf, buf[start:end])
 		counted -= start
+		base += int64(start)
 		start = 0
 		n, err := io.ReadFull(r, buf[end:])
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
@@ -70,7 +72,7 @@ func scanCSV(ctx context.Context, r io.Reader, delim rune, dateCol int) (survey,
 			return s, err
 		}
 		end += n
-		counted += s.utf8.count(buf[counted:end], eof, row)
+		counted += s.utf8.count(buf[counted:end], eof, base+int64(counted))
 		for {
 			nl := bytes.IndexByte(buf[start:end], '\n')
 			if nl < 0 && !(eof && start < end) {
@@ -81,6 +83,9 @@ func scanCSV(ctx context.Context, r io.Reader, delim rune, dateCol int) (survey,
 				lineEnd = start + nl
 			}
 			line := buf[start:lineEnd]
+			if s.utf8.bad > 0 && s.utf8.badRow == 0 && s.utf8.badAt <= base+int64(lineEnd) {
+				s.utf8.badRow = row
+			}
 			q := bytes.IndexByte(line, '"')
 			if !quoted && dateCol >= 0 {
 				s.dates.add(dateField(bytes.TrimSuffix(line, []byte{'\r'}), d, dateCol, q), row)
@@ -90,7 +95,7 @@ func scanCSV(ctx context.Context, r io.Reader, delim rune, dateCol int) (survey,
 			}
 			record += len(line) + 1
 			if record > maxRecord {
-				return s, fmt.Errorf("row %d runs on for more than %d MiB: a quote in it is probably left open", row, maxRecord>>20)
+				return s, &rowError{row, fmt.Sprintf("runs on for more than %d MiB: a quote in it is probably left open", maxRecord>>20)}
 			}
 			if !quoted {
 				row++
@@ -103,19 +108,28 @@ func scanCSV(ctx context.Context, r io.Reader, delim rune, dateCol int) (survey,
 			}
 		}
 		if eof {
+			s.quoted = quoted
 			return s, nil
 		}
 		if end-start >= maxLine {
-			return s, fmt.Errorf("row %d runs on for more than %d MiB without a line end: this is not a CSV file", row, maxLine>>20)
+			return s, &rowError{row, fmt.Sprintf("runs on for more than %d MiB without a line end: this is not a CSV file", maxLine>>20)}
 		}
 	}
 }
 
+// rowError is a survey's error about one row.
+type rowError struct {
+	row int
+	msg string
+}
+
+func (e *rowError) Error() string { return fmt.Sprintf("row %d %s", e.row, e.msg) }
+
 // count adds what a chunk of the file says about UTF-8 to e and returns
 // how many bytes it counted: a rune cut by the chunk's end is left for the
-// next chunk (at the end of the file its bytes are bad). row is the row
-// the chunk starts on, for the note that names the first bad byte.
-func (e *utf8Evidence) count(chunk []byte, eof bool, row int) int {
+// next chunk (at the end of the file its bytes are bad). at is the
+// chunk's offset in the text, to find the row of the first bad byte.
+func (e *utf8Evidence) count(chunk []byte, eof bool, at int64) int {
 	if !eof {
 		// Leave a rune cut by the end for the next chunk: at most 3 bytes.
 		for i := 1; i <= utf8.UTFMax-1 && i <= len(chunk); i++ {
@@ -137,21 +151,14 @@ func (e *utf8Evidence) count(chunk []byte, eof bool, row int) int {
 		return len(chunk)
 	}
 	for i := 0; i < len(chunk); {
-		c := chunk[i]
-		if c < utf8.RuneSelf {
-			if c == '\n' {
-				row++
-			}
-			i++
-			continue
-		}
 		r, size := utf8.DecodeRune(chunk[i:])
-		if r == utf8.RuneError && size == 1 {
+		switch {
+		case size == 1 && r == utf8.RuneError:
 			if e.bad == 0 {
-				e.badRow, e.badByte = row, c
+				e.badAt, e.badByte = at+int64(i), chunk[i]
 			}
 			e.bad++
-		} else {
+		case size > 1:
 			e.multi++
 		}
 		i += size
@@ -286,3 +293,65 @@ func (p *dateProofs) add(cell []byte, row int) {
 }
 
 func isDateSep(c byte) bool { return c == '/' || c == '.' || c == '-' }
+
+// add counts the survey t of the text after s's into s: its rows follow
+// s's.
+func (s *survey) add(t survey) {
+	if s.utf8.bad == 0 && t.utf8.bad > 0 {
+		s.utf8.badRow, s.utf8.badByte = s.rows+t.utf8.badRow, t.utf8.badByte
+		s.utf8.badAt = -1 // an offset in t's text: not comparable
+	}
+	s.utf8.bad += t.utf8.bad
+	s.utf8.multi += t.utf8.multi
+	if s.dates.dayFirst == 0 && t.dates.dayFirst > 0 {
+		s.dates.dayExample, s.dates.dayRow = t.dates.dayExample, s.rows+t.dates.dayRow
+	}
+	if s.dates.monthFirst == 0 && t.dates.monthFirst > 0 {
+		s.dates.monthExample, s.dates.monthRow = t.dates.monthExample, s.rows+t.dates.monthRow
+	}
+	s.dates.dayFirst += t.dates.dayFirst
+	s.dates.monthFirst += t.dates.monthFirst
+	s.rows += t.rows
+	s.quoted = t.quoted
+}
+
+// scanHalves surveys a file's text, bytes [start, size) of f, as two
+// halves at once, split at a line end: the second half is surveyed again
+// in the rare case that the first ends inside a quoted cell.
+func scanHalves(ctx context.Context, f io.ReaderAt, start, size int64, delim rune, dateCol int) (survey, error) {
+	mid := start + (size-start)/2
+	window := make([]byte, maxLine)
+	n, err := f.ReadAt(window, mid)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return survey{}, err
+	}
+	nl := bytes.IndexByte(window[:n], '\n')
+	if nl < 0 {
+		return scanCSV(ctx, io.NewSectionReader(f, start, size-start), delim, dateCol, false)
+	}
+	mid += int64(nl) + 1
+	var second survey
+	var secondErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		second, secondErr = scanCSV(ctx, io.NewSectionReader(f, mid, size-mid), delim, dateCol, false)
+	}()
+	first, err := scanCSV(ctx, io.NewSectionReader(f, start, mid-start), delim, dateCol, false)
+	<-done
+	if err != nil {
+		return first, err
+	}
+	if first.quoted {
+		second, secondErr = scanCSV(ctx, io.NewSectionReader(f, mid, size-mid), delim, dateCol, true)
+	}
+	if secondErr != nil {
+		var rowErr *rowError
+		if errors.As(secondErr, &rowErr) {
+			rowErr.row += first.rows
+		}
+		return first, secondErr
+	}
+	first.add(second)
+	return first, nil
+}
