@@ -125,7 +125,7 @@ func OpenContext(ctx context.Context, path string, stdin io.Reader, opt ReadOpti
 	}
 	// Read the header now, within maxRecord bytes: a header that does not
 	// map stops here.
-	src, err := in.rows(maxRecord)
+	src, err := in.header(maxRecord)
 	if err != nil {
 		return nil, err
 	}

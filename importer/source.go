@@ -156,11 +156,26 @@ func (s *Source) mapRows() {
 
 // Rows starts a fresh pass over the input from its first data row. Its
 // errors satisfy errors.Is(err, ErrInput).
-func (in *Input) Rows() (*Source, error) { return in.rows(0) }
+func (in *Input) Rows() (*Source, error) {
+	s, err := in.header(0)
+	if err != nil {
+		return nil, err
+	}
+	s.seed, s.seen = maphash.MakeSeed(), newRowSet(in.found.rows)
+	mappers := max(1, runtime.GOMAXPROCS(0))
+	s.batches, s.work, s.stop = make(chan *batch, 2*mappers+2), make(chan *batch, mappers), make(chan struct{})
+	s.wg.Add(1 + mappers)
+	go s.readAhead()
+	for range mappers {
+		go s.mapRows()
+	}
+	return s, nil
+}
 
-// rows starts a pass that reads at most limit bytes of a CSV (0: all).
-func (in *Input) rows(limit int64) (*Source, error) {
-	s := &Source{in: in, seed: maphash.MakeSeed(), seen: newRowSet(in.found.rows), dateCol: -1}
+// header starts a pass that reads at most limit bytes of a CSV (0: all)
+// and reads its header; Rows then reads the rows.
+func (in *Input) header(limit int64) (*Source, error) {
+	s := &Source{in: in, dateCol: -1}
 	if in.xlsx {
 		if err := s.openXLSX(); err != nil {
 			return nil, err
@@ -171,13 +186,6 @@ func (in *Input) rows(limit int64) (*Source, error) {
 	if err := s.readHeader(); err != nil {
 		s.Close()
 		return nil, err
-	}
-	mappers := max(1, runtime.GOMAXPROCS(0))
-	s.batches, s.work, s.stop = make(chan *batch, 2*mappers+2), make(chan *batch, mappers), make(chan struct{})
-	s.wg.Add(1 + mappers)
-	go s.readAhead()
-	for range mappers {
-		go s.mapRows()
 	}
 	return s, nil
 }
