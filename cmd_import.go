@@ -161,7 +161,10 @@ func (a *app) runImport(ctx context.Context, file string, f *importFlags) error 
 	if err != nil {
 		return err
 	}
-	in, err := importer.Open(file, a.stdin, opt)
+	in, err := importer.OpenContext(ctx, file, a.stdin, opt)
+	if errors.Is(err, context.Canceled) {
+		return interrupted(err)
+	}
 	if err != nil {
 		return usageErrorf("%v", err)
 	}

@@ -24,7 +24,7 @@ func writeBenchCSV(path string, n int) error {
 	types := [...]string{"Director", "CompanyAlias", "NominatedRecipient", "None"}
 	for i := range n {
 		fmt.Fprintf(w, "%d,Person %d,%d,person%d@example.com,19%02d-%02d-%02d,%d Market Street,EC1A 1BB,London,,826,+44 20 7946 %04d,\"Imported, batch %d\",%s\n",
-			1001+i%10, i, 2001+i%5, i, 50+i%50, 1+i%12, 1+i%28, i%200, i%10000, i/1000, types[i%4])
+			1001+i%10, i, 100000+i, i, 50+i%50, 1+i%12, 1+i%28, i%200, i%10000, i/1000, types[i%4])
 	}
 	if err := w.Flush(); err != nil {
 		f.Close()

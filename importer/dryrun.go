@@ -3,19 +3,27 @@ package importer
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 )
 
+// ErrNoRows is the error of a dry run over a file with a header and no
+// data rows under it.
+var ErrNoRows = errors.New("no data rows: the file has a header and nothing under it")
+
 // DryRun validates every row with no network, writes a readable report to
-// report (notes, each problem as `row 14, DateOfBirth: "31/02/1990" is not
-// a date`, counts), and the annotated results file when results != "": valid
-// rows are pending (nothing was sent), rows a prior results file marks
-// created or exists keep that status. It returns an error only when the
-// input cannot be read on, the results file cannot be written, or ctx is
-// cancelled (wrapping ctx.Err()); the Summary is valid either way.
+// report (notes, then the problems grouped by column and kind: a problem
+// of one row as `row 14, DateOfBirth: "31/02/1990" is not a date`, one of
+// many rows with its count and first rows), and the annotated results
+// file when results != "": every problem of every row, valid rows pending
+// (nothing was sent), rows a prior results file marks created or exists
+// keep that status. It returns an error when the input cannot be read on,
+// the results file cannot be written, ctx is cancelled (wrapping
+// ctx.Err()), or the file has no data rows (wrapping ErrNoRows); the
+// Summary is valid either way.
 func DryRun(ctx context.Context, in *Input, results string, report io.Writer) (Summary, error) {
 	start := time.Now()
 	sum := Summary{DryRun: true}
@@ -40,6 +48,8 @@ func DryRun(ctx context.Context, in *Input, results string, report io.Writer) (S
 			}
 		}()
 	}
+	problems := newReport()
+	defer problems.write(out)
 	var msg strings.Builder
 	for {
 		if sum.Rows%4096 == 0 && ctx.Err() != nil {
@@ -63,7 +73,7 @@ func DryRun(ctx context.Context, in *Input, results string, report io.Writer) (S
 			status = Invalid
 			msg.Reset()
 			for i, p := range row.Problems {
-				fmt.Fprintf(out, "row %d, %s\n", row.Line, p)
+				problems.add(row.Line, p)
 				if i > 0 {
 					msg.WriteString("; ")
 				}
@@ -94,5 +104,8 @@ func DryRun(ctx context.Context, in *Input, results string, report io.Writer) (S
 		sum.Results = results
 	}
 	sum.Elapsed = time.Since(start)
+	if sum.Rows == 0 {
+		return sum, fmt.Errorf("%s: %w", in.Name(), ErrNoRows)
+	}
 	return sum, nil
 }

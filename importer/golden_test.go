@@ -40,6 +40,7 @@ func TestGolden(t *testing.T) {
 		{"dates", "input.csv", ReadOptions{}},
 		{"dates-dmy", "input.csv", ReadOptions{DateFormat: "DMY"}},
 		{"dates-mdy", "input.csv", ReadOptions{DateFormat: "mm/dd/yyyy"}},
+		{"dates-inferred", "input.csv", ReadOptions{}},
 		{"validation", "input.csv", ReadOptions{}},
 		{"export-headers", "input.csv", ReadOptions{}},
 		{"results-fed-back", "input.csv", ReadOptions{}},

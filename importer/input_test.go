@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -8,8 +9,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/encoding/unicode/utf32"
 
 	"contactbulk/mapping"
 )
@@ -276,4 +282,115 @@ func FuzzFoldKey(f *testing.F) {
 			t.Errorf("foldKey(%q) = %q, want %q", name, got, want)
 		}
 	})
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// FuzzEncodingDetection checks the encoding sniffing's invariants: text
+// with a byte order mark is read as its encoding and decodes back to
+// itself; mostly-ASCII text in UTF-16 or UTF-32 without one is told too;
+// UTF-8 text is never taken for another encoding, nor refused; and bytes
+// of Windows-1252 that UTF-8 cannot decode are Windows-1252.
+func FuzzEncodingDetection(f *testing.F) {
+	for _, s := range []string{"Contract,Name\n1001,José\n", "a;b\r\n王芳;Łukasz\r\n", "x", "", "\x00\x00\xfe\xff"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		enc, known, err := sniffHead(b) // any bytes: no panic
+		if _, serr := scanCSV(context.Background(), bytes.NewReader(b), ',', 1, false); serr != nil && len(b) < maxLine {
+			t.Fatalf("scanCSV(%q): %v", b, serr)
+		}
+		s := string(b)
+		if !utf8.ValidString(s) {
+			return
+		}
+		text := true
+		ascii := 0
+		for _, r := range s {
+			if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == utf8.RuneError || r == 0xFEFF {
+				text = false
+			}
+			if r < 0x80 {
+				ascii++
+			}
+		}
+		if !text {
+			return
+		}
+		if err != nil || (known && enc != encUTF8) {
+			t.Fatalf("UTF-8 %q sniffed as %v (known %v), %v", s, enc, known, err)
+		}
+		sv, _ := scanCSV(context.Background(), strings.NewReader(s), ',', 1, false)
+		if sv.utf8.encoding() != encUTF8 {
+			t.Fatalf("UTF-8 %q judged %v", s, sv.utf8.encoding())
+		}
+		chars := utf8.RuneCountInString(s)
+		for _, tc := range []struct {
+			enc   textEncoding
+			codec encoding.Encoding
+			bom   encoding.Encoding
+		}{
+			{encUTF16LE, unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), unicode.UTF16(unicode.LittleEndian, unicode.UseBOM)},
+			{encUTF16BE, unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), unicode.UTF16(unicode.BigEndian, unicode.UseBOM)},
+			{encUTF32LE, utf32.UTF32(utf32.LittleEndian, utf32.IgnoreBOM), utf32.UTF32(utf32.LittleEndian, utf32.UseBOM)},
+			{encUTF32BE, utf32.UTF32(utf32.BigEndian, utf32.IgnoreBOM), utf32.UTF32(utf32.BigEndian, utf32.UseBOM)},
+		} {
+			withBOM, _ := tc.bom.NewEncoder().Bytes(b)
+			if got, known, err := sniffHead(withBOM); err != nil || !known || got != tc.enc {
+				t.Fatalf("%q in %v with BOM sniffed as %v (known %v), %v", s, tc.enc, got, known, err)
+			}
+			back, err := io.ReadAll(decode(bytes.NewReader(withBOM), tc.enc))
+			if err != nil || string(back) != s {
+				t.Fatalf("%q in %v decodes to %q, %v", s, tc.enc, back, err)
+			}
+			bare, _ := tc.codec.NewEncoder().Bytes(b)
+			if chars >= 16 && ascii*10 >= chars*9 && len(bare) <= headSize {
+				if got, known, err := sniffHead(bare); err != nil || !known || got != tc.enc {
+					t.Fatalf("%q in %v without BOM sniffed as %v (known %v), %v", s, tc.enc, got, known, err)
+				}
+			}
+		}
+		// Windows-1252 bytes with no two beyond ASCII side by side hold
+		// no UTF-8 sequence: a file of them is Windows-1252.
+		cp, err := charmap.Windows1252.NewEncoder().Bytes(b)
+		if err != nil {
+			return
+		}
+		high, paired := 0, false
+		for i, c := range cp {
+			if c >= 0x80 {
+				high++
+				paired = paired || i > 0 && cp[i-1] >= 0x80
+			}
+		}
+		if high > 0 && !paired {
+			sv, _ := scanCSV(context.Background(), bytes.NewReader(cp), ',', 1, false)
+			if sv.utf8.encoding() != encWindows1252 {
+				t.Fatalf("Windows-1252 %q judged %v", cp, sv.utf8.encoding())
+			}
+		}
+	})
+}
+
+// TestRowSet keeps the first row of each key, growing past its hint.
+func TestRowSet(t *testing.T) {
+	t.Parallel()
+	s := newRowSet(10)
+	for i := range 50_000 {
+		key := uint64(i%20_000) * 0x9E3779B97F4A7C15 // 0 among them
+		want := int32(i)
+		if i >= 20_000 {
+			want = int32(i % 20_000)
+		}
+		if got := s.firstOr(key, int32(i)); got != want {
+			t.Fatalf("row %d, key %x: first %d, want %d", i, key, got, want)
+		}
+	}
 }

@@ -10,7 +10,11 @@ import (
 )
 
 // progress shows how far the creates have got: a bar on a terminal, else a
-// log line every few seconds. Its ETA knows the client's pacing.
+// log line every few seconds. It counts rows done (add is called when a
+// row is finished, whatever its outcome), shows one rate in one unit
+// (rows/s) and takes its ETA from the pacing: rows that come faster than
+// the pacing allows in the long run (the first second's burst) never
+// shorten it, rows that come slower lengthen it.
 type progress struct {
 	w     io.Writer
 	total int
@@ -34,12 +38,14 @@ func startProgress(w io.Writer, terminal bool, total int, pace float64, every ti
 		return p
 	}
 	if terminal {
+		// The bar's own rate and prediction are off: they flip between
+		// units and count from the first burst. The description carries
+		// ours.
+		rate, left := estimate(0, total, 0, pace)
 		p.bar = progressbar.NewOptions(total,
 			progressbar.OptionSetWriter(w),
-			progressbar.OptionSetDescription("importing"),
+			progressbar.OptionSetDescription(barText(rate, left)),
 			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("rows"),
 			progressbar.OptionSetPredictTime(false),
 			progressbar.OptionShowDescriptionAtLineEnd(),
 			progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
@@ -71,8 +77,8 @@ func (p *progress) add() {
 	defer p.mu.Unlock()
 	p.done++
 	if p.bar != nil {
-		_, left := estimate(p.done, p.total, p.now().Sub(p.start), p.pace)
-		p.bar.Describe("about " + roundLeft(left) + " left") // for the count Add shows
+		rate, left := estimate(p.done, p.total, p.now().Sub(p.start), p.pace)
+		p.bar.Describe(barText(rate, left)) // for the count Add shows
 		p.bar.Add(1)
 	}
 }
@@ -95,7 +101,15 @@ func (p *progress) lineLocked() string {
 }
 
 func progressLine(done, total int, rate float64, left time.Duration) string {
-	return fmt.Sprintf("%d/%d rows, %.1f rows/s, about %s left", done, total, rate, roundLeft(left))
+	return fmt.Sprintf("%d/%d rows, %s", done, total, barText(rate, left))
+}
+
+// barText is the rate and the time left: "1.0 rows/s, about 6m20s left".
+func barText(rate float64, left time.Duration) string {
+	if rate <= 0 {
+		return "rows/s not known yet"
+	}
+	return fmt.Sprintf("%.1f rows/s, about %s left", rate, roundLeft(left))
 }
 
 // estimate returns the rate to expect and the time left. Early on, or when

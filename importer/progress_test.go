@@ -85,3 +85,29 @@ func TestProgressBar(t *testing.T) {
 		t.Errorf("progress shown for nothing to do: %q", out.String())
 	}
 }
+
+// TestProgressBarBurst shows, after a burst of 50 rows in the first
+// second, the pacing's rate in rows/s and the time left at that rate:
+// never the burst's rate, never another unit.
+func TestProgressBarBurst(t *testing.T) {
+	t.Parallel()
+	var out strings.Builder
+	p := startProgress(&out, true, 100, 1, time.Hour)
+	p.mu.Lock()
+	start := p.start
+	p.now = func() time.Time { return start.Add(time.Second) }
+	p.mu.Unlock()
+	for range 50 {
+		p.add()
+	}
+	p.finish()
+	got := out.String()
+	if !strings.Contains(got, "50/100") || !strings.Contains(got, "1.0 rows/s, about 50s left") {
+		t.Errorf("bar after a burst: %q, want 50/100 at the pacing's 1.0 rows/s", got)
+	}
+	for _, bad := range []string{"it/s", "rows/min", "it/min", "50.0 rows/s"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("bar shows %q: %q", bad, got)
+		}
+	}
+}

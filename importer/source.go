@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
-	"os"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gocarina/gocsv"
 
@@ -42,6 +43,9 @@ type Row struct {
 	Problems []Problem               // every problem of the row
 	Prior    Status                  // when the input is a results file: its status column ("" otherwise)
 	PriorID  int64                   // and its id column
+
+	repeatKey uint64 // what makes the row the same as another, hashed
+	repeat    repeat // and what kind of sameness that is
 }
 
 // Valid reports whether the row has no problem.
@@ -63,31 +67,51 @@ type Source struct {
 	lastEnd int       // the file line the previous record ended on (CSV)
 	sheet   *xlsxRows // the .xlsx reader, nil for CSV
 	xlsx    bool
+	pre     batch // data rows read while looking for the header
+	dateCol int   // the record index of the date column, -1 for none
 	seed    maphash.Seed
-	seen    map[uint64]int32 // duplicate key -> first row
-	keyBuf  []byte
-	batches chan batch    // records read ahead by the reading goroutine
-	stop    chan struct{} // closed by Close: the reader stops
-	done    chan struct{} // closed when the reader has stopped
-	cur     batch
+	seen    *rowSet        // repeat key -> first row
+	batches chan *batch    // batches in order, mapped or being mapped
+	work    chan *batch    // batches to map
+	stop    chan struct{}  // closed by Close: the goroutines stop
+	wg      sync.WaitGroup // the reader and the mappers
+	cur     *batch
+	next    int // the next row of cur
 }
 
-// batch is a run of records read ahead, each with its row number.
+// batch is a run of records read ahead, each with its row number, and
+// the rows they map to once done is closed.
 type batch struct {
 	recs  [][]string
 	lines []int
-	err   error // after the records: why reading stopped (io.EOF at the end)
+	rows  []Row
+	err   error         // after the records: why reading stopped (io.EOF at the end)
+	done  chan struct{} // closed when rows are mapped
 }
 
 const batchSize = 256
 
-// readAhead reads records on its own goroutine, so parsing the file and
-// checking rows use two cores.
+// readAhead reads records on its own goroutine, in batches that mappers
+// on the other cores turn into rows, while Next takes them in order: so
+// parsing the file and checking rows use every core. Only the repeat
+// check, which needs the rows in order, is left to Next.
 func (s *Source) readAhead() {
-	defer close(s.done)
+	defer s.wg.Done()
+	defer close(s.work)
 	defer close(s.batches)
+	first := true
 	for {
-		b := batch{recs: make([][]string, 0, batchSize), lines: make([]int, 0, batchSize)}
+		b := &batch{recs: make([][]string, 0, batchSize), lines: make([]int, 0, batchSize), done: make(chan struct{})}
+		if first {
+			b.recs, b.lines = append(b.recs, s.pre.recs...), append(b.lines, s.pre.lines...)
+			first = false
+		}
+		// One array holds the batch's cells: one allocation, not one a row.
+		width := len(s.columns)
+		if s.results {
+			width += len(resultsColumns)
+		}
+		slab := make([]string, 0, batchSize*width)
 		for len(b.recs) < batchSize {
 			rec, err := s.read()
 			if err != nil {
@@ -97,11 +121,18 @@ func (s *Source) readAhead() {
 			if blank(rec) {
 				continue
 			}
-			b.recs = append(b.recs, append([]string(nil), rec...))
+			start := len(slab)
+			slab = append(slab, rec...)
+			b.recs = append(b.recs, slab[start:len(slab):len(slab)])
 			b.lines = append(b.lines, s.line)
 		}
 		select {
 		case s.batches <- b:
+		case <-s.stop:
+			return
+		}
+		select {
+		case s.work <- b:
 		case <-s.stop:
 			return
 		}
@@ -111,33 +142,64 @@ func (s *Source) readAhead() {
 	}
 }
 
+// mapRows maps the batches read ahead into rows.
+func (s *Source) mapRows() {
+	defer s.wg.Done()
+	for b := range s.work {
+		b.rows = make([]Row, len(b.recs))
+		for i, rec := range b.recs {
+			s.row(&b.rows[i], rec, b.lines[i])
+		}
+		close(b.done)
+	}
+}
+
 // Rows starts a fresh pass over the input from its first data row. Its
 // errors satisfy errors.Is(err, ErrInput).
 func (in *Input) Rows() (*Source, error) {
-	s := &Source{in: in, seed: maphash.MakeSeed(), seen: make(map[uint64]int32)}
+	s, err := in.header(0)
+	if err != nil {
+		return nil, err
+	}
+	s.seed, s.seen = maphash.MakeSeed(), newRowSet(in.found.rows)
+	mappers := max(1, runtime.GOMAXPROCS(0))
+	s.batches, s.work, s.stop = make(chan *batch, 2*mappers+2), make(chan *batch, mappers), make(chan struct{})
+	s.wg.Add(1 + mappers)
+	go s.readAhead()
+	for range mappers {
+		go s.mapRows()
+	}
+	return s, nil
+}
+
+// header starts a pass that reads at most limit bytes of a CSV (0: all)
+// and reads its header; Rows then reads the rows.
+func (in *Input) header(limit int64) (*Source, error) {
+	s := &Source{in: in, dateCol: -1}
 	if in.xlsx {
 		if err := s.openXLSX(); err != nil {
 			return nil, err
 		}
-	} else if err := s.openCSV(); err != nil {
+	} else if err := s.openCSV(limit); err != nil {
 		return nil, err
 	}
 	if err := s.readHeader(); err != nil {
 		s.Close()
 		return nil, err
 	}
-	s.batches, s.stop, s.done = make(chan batch, 4), make(chan struct{}), make(chan struct{})
-	go s.readAhead()
 	return s, nil
 }
 
-func (s *Source) openCSV() error {
-	f, err := os.Open(s.in.path)
+func (s *Source) openCSV(limit int64) error {
+	r, closeText, err := s.in.text(limit)
 	if err != nil {
 		return badInput("read %s: %w", s.in.name, err)
 	}
-	s.closers = append(s.closers, f)
-	cr := csv.NewReader(decode(f, s.in.enc))
+	s.closers = append(s.closers, closer(closeText))
+	if s.in.enc == encWindows1252 {
+		r = decode(r, encWindows1252)
+	}
+	cr := csv.NewReader(r)
 	cr.Comma = s.in.delim
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
@@ -146,12 +208,27 @@ func (s *Source) openCSV() error {
 	return nil
 }
 
-// readHeader reads the first non-blank record and maps it.
+// closer makes a func an io.Closer.
+type closer func() error
+
+func (c closer) Close() error { return c() }
+
+// maxTitleRows is how many rows above the header a sheet may have: a
+// title, a date, a blank line between.
+const maxTitleRows = 10
+
+// readHeader finds the header row, maps it and sets the layout. The
+// header is the first non-blank row that names a field (or a column of
+// the mapping); rows above it are a title, skipped and noted. When no row
+// of the first few names one, the first row is the header, and mapping it
+// says what is missing.
 func (s *Source) readHeader() error {
-	for {
+	var rows batch
+	header := -1
+	for len(rows.recs) <= maxTitleRows && header < 0 {
 		rec, err := s.read()
 		if err == io.EOF {
-			return badInput("%s is empty: it needs a header row and at least one data row", s.in.name)
+			break
 		}
 		if err != nil {
 			return err
@@ -159,39 +236,83 @@ func (s *Source) readHeader() error {
 		if blank(rec) {
 			continue
 		}
-		header := make([]string, len(rec))
-		for i, h := range rec {
-			header[i] = strings.TrimSpace(mapping.Unquote(h))
+		rows.recs = append(rows.recs, append([]string(nil), rec...))
+		rows.lines = append(rows.lines, s.line)
+		if mapping.HeaderScore(trimHeader(rec), s.in.opt.Mapping) > 0 {
+			header = len(rows.recs) - 1
 		}
-		if len(header) >= 4 {
-			s.results = true
-			for i, c := range resultsColumns {
-				if !strings.EqualFold(header[i], c) {
-					s.results = false
-				}
-			}
-		}
-		if s.results {
-			header = header[4:]
-			s.notes = append(s.notes, "reading a results file: rows already created or existing are skipped")
-		}
-		s.columns = header
-		s.layout, err = mapping.NewLayout(header, s.in.opt.Mapping, s.in.order, s.in.today)
-		if err != nil {
-			return badInput("%s: %w", s.in.name, err)
-		}
-		s.notes = append(s.notes, s.layout.Notes()...)
-		if s.in.enc != encUTF8 {
-			s.notes = append(s.notes, "read as "+s.in.enc.String()+" text")
-		}
-		if dob := s.layout.Column(mapping.FieldDateOfBirth); dob >= 0 {
-			if s.results {
-				dob += len(resultsColumns)
-			}
-			return s.readDates(dob)
-		}
-		return nil
 	}
+	if len(rows.recs) == 0 {
+		return badInput("%s is empty: it needs a header row and at least one data row", s.in.name)
+	}
+	if header < 0 {
+		header = 0
+	}
+	for i := range header {
+		s.notes = append(s.notes, fmt.Sprintf("row %d (%s) is above the header row: skipped", rows.lines[i], titleText(rows.recs[i])))
+	}
+	s.pre = batch{recs: rows.recs[header+1:], lines: rows.lines[header+1:]}
+	header2 := trimHeader(rows.recs[header])
+	if len(header2) >= 4 {
+		s.results = true
+		for i, c := range resultsColumns {
+			if !strings.EqualFold(header2[i], c) {
+				s.results = false
+			}
+		}
+	}
+	if s.results {
+		header2 = header2[4:]
+		s.notes = append(s.notes, "reading a results file: rows already created or existing are skipped")
+	}
+	s.columns = header2
+	layout, err := mapping.NewLayout(header2, s.in.opt.Mapping, s.in.order, s.in.today)
+	if err != nil {
+		return badInput("%s: %w", s.in.name, err)
+	}
+	if s.in.why != "" {
+		layout.InferDateOrder(s.in.order, s.in.why)
+	}
+	if s.in.enc.singleByte() {
+		layout.SetSingleByte(s.in.enc.String())
+	}
+	s.layout = layout
+	s.notes = append(s.notes, s.layout.Notes()...)
+	s.notes = append(s.notes, s.in.notes...)
+	if dob := s.layout.Column(mapping.FieldDateOfBirth); dob >= 0 {
+		if s.results {
+			dob += len(resultsColumns)
+		}
+		s.dateCol = dob
+		if s.sheet != nil {
+			s.sheet.date = dob
+		}
+	}
+	return nil
+}
+
+// trimHeader returns a header row's cells trimmed and unquoted.
+func trimHeader(rec []string) []string {
+	header := make([]string, len(rec))
+	for i, h := range rec {
+		header[i] = strings.TrimSpace(mapping.Unquote(h))
+	}
+	return header
+}
+
+// titleText quotes a title row's text for a note, shortened.
+func titleText(rec []string) string {
+	var parts []string
+	for _, c := range rec {
+		if c = strings.TrimSpace(c); c != "" {
+			parts = append(parts, c)
+		}
+	}
+	t := strings.Join(parts, " ")
+	if r := []rune(t); len(r) > 60 {
+		t = string(r[:57]) + "..."
+	}
+	return strconv.Quote(t)
 }
 
 // read returns the next record and advances the row number.
@@ -246,24 +367,47 @@ func (s *Source) Notes() []string { return s.notes }
 // cell blank are skipped. Its errors (a file that cannot be read on)
 // satisfy errors.Is(err, ErrInput).
 func (s *Source) Next() (*Row, error) {
-	for len(s.cur.recs) == 0 {
-		if s.cur.err != nil {
+	for s.cur == nil || s.next == len(s.cur.rows) {
+		if s.cur != nil && s.cur.err != nil {
 			return nil, s.cur.err
 		}
 		b, ok := <-s.batches
 		if !ok {
 			return nil, io.EOF
 		}
-		s.cur = b
+		<-b.done
+		s.cur, s.next = b, 0
 	}
-	rec, line := s.cur.recs[0], s.cur.lines[0]
-	s.cur.recs, s.cur.lines = s.cur.recs[1:], s.cur.lines[1:]
-	return s.row(rec, line), nil
+	r := &s.cur.rows[s.next]
+	s.next++
+	s.checkRepeat(r)
+	return r, nil
 }
 
-// row maps and checks one record.
-func (s *Source) row(rec []string, line int) *Row {
-	r := &Row{Line: line}
+// repeat says what makes two rows one: the kinds of repeat key.
+type repeat uint8
+
+const (
+	noRepeatKey repeat = iota // the row has no identity to compare
+	repeatsID
+	repeatsCoworker
+	repeatsName
+)
+
+func (w repeat) String() string {
+	switch w {
+	case repeatsID:
+		return "same Id"
+	case repeatsCoworker:
+		return "same contract, coworker and type"
+	}
+	return "same contract, name and type"
+}
+
+// row maps and checks one record into r. It runs on the mappers, so it
+// only reads s.
+func (s *Source) row(r *Row, rec []string, line int) {
+	r.Line = line
 	if s.results && len(rec) >= 4 {
 		switch st := Status(strings.ToLower(strings.TrimSpace(rec[1]))); st {
 		case Created, Exists, Invalid, Failed, Pending:
@@ -284,54 +428,58 @@ func (s *Source) row(rec []string, line int) *Row {
 	if len(cells) != width && !(s.xlsx && blank(cells[width:])) {
 		r.Problems = append(r.Problems, Problem{Message: fmt.Sprintf("row has %s but the header has %d; check the delimiters and quotes in this row", plural(len(cells), "cell", "cells"), width)})
 	}
-	r.Contact, r.Problems = s.layout.Contact(cells, r.Problems)
-	r.Given = s.layout.Given(cells)
+	r.Contact, r.Given, r.Problems = s.layout.Read(cells, r.Problems)
 	if id, msg := s.layout.RecordID(cells); msg != "" {
 		r.Problems = append(r.Problems, Problem{Column: "Id", Message: msg})
 	} else {
 		r.RecordID = id
 	}
-	s.checkRepeat(r)
-	return r
+	r.repeatKey, r.repeat = s.repeatKey(r)
 }
 
-// checkRepeat flags a row that is an earlier row again: the same record
-// (Id), or the same identity (contract, type, and coworker or name; see
-// mapping.Identity). It keeps a hash of each row, not the rows.
-func (s *Source) checkRepeat(r *Row) {
+// repeatKey returns the hash of what makes a row the same as another: the
+// record (Id), or the identity (contract, type, and coworker or name; see
+// mapping.Identity); noRepeatKey for a row that has neither.
+func (s *Source) repeatKey(r *Row) (uint64, repeat) {
 	c := &r.Contact
 	if r.RecordID == 0 && (c.CoworkerContractID == 0 || c.FullName == "") {
-		return
+		return 0, noRepeatKey
 	}
 	for _, p := range r.Problems {
 		if p.Column == "ContractContactType" || p.Column == "CoworkerId" || p.Column == "Id" {
-			return
+			return 0, noRepeatKey
 		}
 	}
-	b := s.keyBuf[:0]
-	what := "same contract, name and type"
+	var buf [64]byte
+	b := buf[:0]
+	what := repeatsName
 	switch {
 	case r.RecordID != 0:
 		b = append(b, "id:"...)
 		b = strconv.AppendInt(b, r.RecordID, 10)
-		what = "same Id"
+		what = repeatsID
 	case c.CoworkerID != nil:
 		b = strconv.AppendInt(b, c.CoworkerContractID, 10)
 		b = append(b, 0, byte('0'+c.ContractContactType), 1)
 		b = strconv.AppendInt(b, *c.CoworkerID, 10)
-		what = "same contract, coworker and type"
+		what = repeatsCoworker
 	default:
 		b = strconv.AppendInt(b, c.CoworkerContractID, 10)
 		b = append(b, 0, byte('0'+c.ContractContactType), 0)
 		b = foldKey(b, c.FullName)
 	}
-	s.keyBuf = b
-	h := maphash.Bytes(s.seed, b)
-	if first, ok := s.seen[h]; ok {
-		r.Problems = append(r.Problems, Problem{Message: fmt.Sprintf("repeats row %d (%s)", first, what)})
+	return maphash.Bytes(s.seed, b), what
+}
+
+// checkRepeat flags a row that is an earlier row again. It keeps a hash
+// of each row, not the rows.
+func (s *Source) checkRepeat(r *Row) {
+	if r.repeat == noRepeatKey {
 		return
 	}
-	s.seen[h] = int32(r.Line)
+	if first := s.seen.firstOr(r.repeatKey, int32(r.Line)); first != int32(r.Line) {
+		r.Problems = append(r.Problems, Problem{Message: fmt.Sprintf("repeats row %d (%s)", first, r.repeat)})
+	}
 }
 
 // foldKey appends name's mapping.NameKey; plain ASCII names, the common
@@ -364,7 +512,7 @@ func foldKey(b []byte, name string) []byte {
 func (s *Source) Close() error {
 	if s.stop != nil {
 		close(s.stop)
-		<-s.done
+		s.wg.Wait()
 		s.stop = nil
 	}
 	var errs []error

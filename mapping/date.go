@@ -44,6 +44,12 @@ func ParseDateOrder(s string) (DateOrder, error) {
 // in the API's form 1990-12-31T00:00:00. The message says why s is not
 // accepted: not a date, ambiguous without an order, or after today.
 func ParseDate(s string, order DateOrder, today time.Time) (api string, msg string) {
+	ty, tm, td := today.Date()
+	return parseDateBefore(s, order, ty, int(tm), td)
+}
+
+// parseDateBefore is ParseDate with today as year, month and day.
+func parseDateBefore(s string, order DateOrder, ty, tm, td int) (api string, msg string) {
 	y, m, d, msg := parseDate(s, order)
 	if msg != "" {
 		return "", msg
@@ -54,8 +60,7 @@ func ParseDate(s string, order DateOrder, today time.Time) (api string, msg stri
 	if m < 1 || m > 12 || d < 1 || d > daysIn(m, y) || y < 1 {
 		return "", fmt.Sprintf("%q is not a date", s)
 	}
-	ty, tm, td := today.Date()
-	if y > ty || (y == ty && (m > int(tm) || (m == int(tm) && d > td))) {
+	if y > ty || (y == ty && (m > tm || (m == tm && d > td))) {
 		return "", fmt.Sprintf("%q is in the future", s)
 	}
 	var buf [19]byte
@@ -199,4 +204,42 @@ func monthName(s string) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// DateOrderOf tells what a date says about the order of day and month in
+// its column: DayFirst for a date that can only be day/month (25/01/1967),
+// MonthFirst for one that can only be month/day (01/25/1967), and
+// OrderUnknown for any other text (03/04/1990, 1990-12-31, 31 Dec 1990,
+// not a date at all).
+func DateOrderOf(s string) DateOrder {
+	datePart, ok := stripMidnight(strings.TrimSpace(s))
+	if !ok {
+		return OrderUnknown
+	}
+	parts := strings.FieldsFunc(datePart, func(r rune) bool { return r == '/' || r == '-' || r == '.' })
+	if len(parts) != 3 || len(parts[0]) > 2 || len(parts[1]) > 2 || len(parts[2]) != 4 {
+		return OrderUnknown
+	}
+	a, okA := atoi(parts[0])
+	b, okB := atoi(parts[1])
+	y, okY := atoi(parts[2])
+	switch {
+	case !okA || !okB || !okY || y < 1:
+	case a > 12 && b >= 1 && b <= 12 && a <= daysIn(b, y):
+		return DayFirst
+	case b > 12 && a >= 1 && a <= 12 && b <= daysIn(a, y):
+		return MonthFirst
+	}
+	return OrderUnknown
+}
+
+// String names the order as --date-format does: DMY, MDY, or "unknown".
+func (o DateOrder) String() string {
+	switch o {
+	case DayFirst:
+		return "DMY"
+	case MonthFirst:
+		return "MDY"
+	}
+	return "unknown"
 }

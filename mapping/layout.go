@@ -13,9 +13,15 @@ type Layout struct {
 	id       int            // the cell index of an Id column (an export fed back), -1 if none
 	constant [NumFields]string
 	hasConst [NumFields]bool
+	kinds    [NumFields]Kind
 	notes    []string
 	order    DateOrder
+	inferred string // why order was inferred from the sheet's own dates; "" when given
 	today    time.Time
+	ty, tm   int // today's year and month
+	td       int // and day
+
+	singleByte string // the file's single-byte encoding, for the advice on letters lost as "?"
 }
 
 // NewLayout matches a header row against the mapping m and the field names.
@@ -25,8 +31,11 @@ type Layout struct {
 // dates; dates after today are refused.
 func NewLayout(header []string, m Mapping, order DateOrder, today time.Time) (*Layout, error) {
 	l := &Layout{order: order, today: today, id: -1}
-	for i := range l.column {
+	ty, tm, td := today.Date()
+	l.ty, l.tm, l.td = ty, int(tm), td
+	for i, f := range Fields() {
 		l.column[i] = -1
+		l.kinds[i] = f.Kind
 	}
 	explicit := make(map[int]bool)
 	byFolded := make(map[string]string, len(m.Columns))
@@ -89,13 +98,22 @@ func NewLayout(header []string, m Mapping, order DateOrder, today time.Time) (*L
 		if l.column[fi] >= 0 {
 			return nil, fmt.Errorf("%s is given both by column %q and as a constant; drop one", FieldName(fi), header[l.column[fi]])
 		}
+		// A constant is checked once here, not on every row.
+		var c Contact
+		if msg := l.set(&c, fi, strings.TrimSpace(m.Constants[field])); msg != "" {
+			return nil, fmt.Errorf("the value for every row of %s (--set or the mapping's constants): %s", FieldName(fi), msg)
+		}
 		l.constant[fi] = m.Constants[field]
 		l.hasConst[fi] = true
 	}
+	var missing []string
 	for fi, f := range Fields() {
 		if f.Required && l.column[fi] < 0 && !l.hasConst[fi] {
-			return nil, fmt.Errorf("no column gives %s: add one, map one with --map \"Column=%s\", or give one value for every row with --set %s=VALUE", f.Name, f.Name, f.Name)
+			missing = append(missing, f.Name)
 		}
+	}
+	if len(missing) > 0 {
+		return nil, missingError(missing, header)
 	}
 	if len(ignored) > 0 {
 		l.notes = append(l.notes, "ignoring columns that are not ContractContact fields: "+strings.Join(ignored, ", "))
@@ -140,3 +158,118 @@ func (l *Layout) Given(cells []string) (given [NumFields]bool) {
 
 // Column returns the cell index that holds field fi (a Field* index), or -1.
 func (l *Layout) Column(fi int) int { return l.column[fi] }
+
+// missingError says which required fields no column gives, all at once,
+// with the headers the sheet has and, for each field, the header closest
+// to its name.
+func missingError(missing, header []string) error {
+	var seen, close []string
+	for _, h := range header {
+		if h = strings.TrimSpace(h); h != "" && len(seen) < 20 {
+			seen = append(seen, fmt.Sprintf("%q", shorten(h)))
+		}
+	}
+	if n := len(header); n > 20 {
+		seen = append(seen, fmt.Sprintf("and %d more", n-20))
+	}
+	for _, field := range missing {
+		if h := closestHeader(field, header); h != "" {
+			close = append(close, fmt.Sprintf("%q for %s?", shorten(h), field))
+		}
+	}
+	what := "the header row is empty"
+	if len(seen) > 0 {
+		what = "the header has " + strings.Join(seen, ", ")
+	}
+	if len(close) > 0 {
+		what += "; closest: " + strings.Join(close, ", ")
+	}
+	verb := "add it"
+	if len(missing) > 1 {
+		verb = "add them"
+	}
+	return fmt.Errorf("no column gives %s (%s): %s, map a column with --map \"Column=%s\", or give one value for every row with --set %s=VALUE",
+		strings.Join(missing, " or "), what, verb, missing[0], missing[0])
+}
+
+// shorten cuts a header cell that is too long to quote in a message.
+func shorten(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:37]) + "..."
+	}
+	return s
+}
+
+// closestHeader returns the header cell nearest to a field's name or one
+// of its spreadsheet names: within a few edits, or holding the name whole
+// ("Contract no." for CoworkerContractId); "" when none is close.
+func closestHeader(field string, header []string) string {
+	fi, _ := LookupField(field)
+	names := []string{foldName(field)}
+	for _, a := range aliases() {
+		if a.field == fi {
+			names = append(names, foldName(a.name))
+		}
+	}
+	best, bestD := "", -1
+	for _, h := range header {
+		key := foldName(h)
+		if key == "" {
+			continue
+		}
+		for _, n := range names {
+			d := editDistance(key, n)
+			if strings.Contains(key, n) || strings.Contains(n, key) && len(key) >= 3 {
+				d = min(d, 1)
+			}
+			if d <= max(2, len(n)/3) && (bestD < 0 || d < bestD) {
+				best, bestD = strings.TrimSpace(h), d
+			}
+		}
+	}
+	return best
+}
+
+// InferDateOrder has the layout read ambiguous dates such as 03/04/1990
+// in order, which the sheet's own dates showed; why says how (`as 41 rows
+// such as "25/01/1967" on row 5 show`). A date that can only be read the
+// other way is then reported as contradicting its column.
+func (l *Layout) InferDateOrder(order DateOrder, why string) {
+	l.order, l.inferred = order, why
+}
+
+// SetSingleByte tells the layout that the file is text in a single-byte
+// encoding (such as "Windows-1252"), so that a cell whose letters were
+// lost as "?" is reported with the right advice.
+func (l *Layout) SetSingleByte(encoding string) { l.singleByte = encoding }
+
+// orderWords says a date order in words.
+func orderWords(o DateOrder) string {
+	if o == MonthFirst {
+		return "month/day"
+	}
+	return "day/month"
+}
+
+// HeaderScore counts the cells of a row that name a field, a column of
+// the mapping, or a column an export or a results file writes: above 0
+// for a header row, 0 for a title above it or a row of data.
+func HeaderScore(row []string, m Mapping) int {
+	mapped := make(map[string]bool, len(m.Columns))
+	for col := range m.Columns {
+		mapped[foldName(col)] = true
+	}
+	n := 0
+	for _, h := range row {
+		key := foldName(h)
+		_, field := LookupField(h)
+		switch {
+		case key == "":
+		case field, mapped[key], readOnly(key):
+			n++
+		case key == "row" || key == "status" || key == "error":
+			n++
+		}
+	}
+	return n
+}

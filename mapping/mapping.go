@@ -85,7 +85,7 @@ func Parse(data []byte, format string) (Mapping, error) {
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(&fm); err != nil && !errors.Is(err, io.EOF) {
-			return Mapping{}, fmt.Errorf("not valid YAML: %s", decodeProblem(err))
+			return Mapping{}, fmt.Errorf("not valid YAML: %s%s", decodeProblem(err), commentHint(data))
 		}
 	}
 	m := Mapping{Columns: fm.Columns, Constants: make(map[string]string, len(fm.Constants))}
@@ -123,6 +123,23 @@ func decodeProblem(err error) string {
 		msg = strings.Replace(msg, "unknown field", "unknown section", 1) + " (a mapping file has columns and constants)"
 	}
 	return strings.ReplaceAll(msg, "\n", " ")
+}
+
+// commentHint explains a YAML error caused by a column name holding "#"
+// ("Contract #: CoworkerContractId"), which YAML reads as the start of a
+// comment; "" when no line has one.
+func commentHint(data []byte) string {
+	for i, line := range strings.Split(string(data), "\n") {
+		t := strings.TrimSpace(line)
+		if strings.HasPrefix(t, "#") || strings.HasPrefix(t, `"`) || strings.HasPrefix(t, "'") {
+			continue
+		}
+		if h := strings.Index(t, " #"); h > 0 && strings.Contains(t[h:], ":") {
+			name := strings.TrimSpace(t[:strings.LastIndex(t, ":")])
+			return fmt.Sprintf(" (line %d: in YAML a # after a space starts a comment; quote a name that holds one: \"%s\":)", i+1, name)
+		}
+	}
+	return ""
 }
 
 // scalar renders a decoded constant as the text a cell would hold.
@@ -175,6 +192,15 @@ func (m *Mapping) AddConstant(spec string) error {
 	canon, err := canonical(strings.TrimSpace(spec[:i]))
 	if err != nil {
 		return fmt.Errorf("--set %q: %w", spec, err)
+	}
+	// Checked once here, not on every row. Dates wait for the layout,
+	// which knows --date-format.
+	if fi, _ := LookupField(canon); fi != FieldDateOfBirth {
+		var l Layout
+		var c Contact
+		if msg := l.set(&c, fi, strings.TrimSpace(spec[i+1:])); msg != "" {
+			return fmt.Errorf("--set %q: %s %s", spec, canon, msg)
+		}
 	}
 	if m.Constants == nil {
 		m.Constants = make(map[string]string)

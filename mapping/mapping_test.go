@@ -1,9 +1,12 @@
 package mapping
 
 import (
+	"net/mail"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 func TestLookupField(t *testing.T) {
@@ -171,4 +174,261 @@ func TestSuggest(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestConstantsOnce checks a constant's value once, as an error naming
+// the flag or the mapping, instead of on every row.
+func TestConstantsOnce(t *testing.T) {
+	t.Parallel()
+	var m Mapping
+	for _, tc := range []struct{ spec, want string }{
+		{"Contract=abc", `--set "Contract=abc": CoworkerContractId "abc" is not a whole number`},
+		{"Type=Boss", `"Boss" is not a contact type`},
+		{"Email=ann", `"ann" is not an email address`},
+		{"FullName=", "FullName is a required field"},
+		{"CountryId=826", ""},
+		{"DateOfBirth=03/04/1990", ""}, // checked by the layout, which knows --date-format
+	} {
+		err := m.AddConstant(tc.spec)
+		if (tc.want == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("AddConstant(%q) = %v, want %q", tc.spec, err, tc.want)
+		}
+	}
+	_, err := NewLayout([]string{"Contract", "Name"}, Mapping{Constants: map[string]string{"DateOfBirth": "03/04/1990"}}, OrderUnknown, time.Now())
+	if err == nil || !strings.Contains(err.Error(), `the value for every row of DateOfBirth (--set or the mapping's constants): "03/04/1990" is ambiguous`) {
+		t.Errorf("NewLayout with an ambiguous constant date: %v", err)
+	}
+	if _, err := NewLayout([]string{"Contract", "Name"}, Mapping{Constants: map[string]string{"DateOfBirth": "03/04/1990"}}, DayFirst, time.Now()); err != nil {
+		t.Errorf("with DMY: %v", err)
+	}
+}
+
+// TestMissingColumns names every missing required field at once, the
+// headers the sheet has and the nearest to each field.
+func TestMissingColumns(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		header []string
+		want   []string
+	}{
+		{[]string{"Member", "Agreement no."}, []string{"no column gives CoworkerContractId or FullName", `the header has "Member", "Agreement no."`}},
+		{[]string{"Contract #", "Nmae", "Email"}, []string{"no column gives CoworkerContractId or FullName", `closest: "Contract #" for CoworkerContractId?, "Nmae" for FullName?`}},
+		{[]string{"Contract", "Colour"}, []string{"no column gives FullName (", "add it", `--map "Column=FullName"`}},
+		{[]string{"", ""}, []string{"the header row is empty"}},
+	} {
+		_, err := NewLayout(tc.header, Mapping{}, OrderUnknown, time.Now())
+		for _, w := range tc.want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("header %q: %v, want %q", tc.header, err, w)
+			}
+		}
+	}
+}
+
+// TestCommentHint explains a YAML # in a column name.
+func TestCommentHint(t *testing.T) {
+	t.Parallel()
+	for _, data := range []string{
+		"columns:\n  Contract #: CoworkerContractId\n  Member: FullName\n",
+		"columns:\n  Member: FullName\n  Contract #: CoworkerContractId\n",
+	} {
+		_, err := Parse([]byte(data), "yaml")
+		if err == nil || !strings.Contains(err.Error(), `# after a space starts a comment; quote a name that holds one: "Contract #":`) {
+			t.Errorf("%q: %v", data, err)
+		}
+	}
+	if m, err := Parse([]byte("columns:\n  \"Contract #\": CoworkerContractId # the agreement\n"), "yaml"); err != nil || m.Columns["Contract #"] != "CoworkerContractId" {
+		t.Errorf("quoted: %v, %v", m, err)
+	}
+}
+
+func TestCheckText(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"José", ""}, {"Ann Lee", ""}, {"", ""}, {"#1 fan", ""}, {"Error: none", ""},
+		{"Jos\xe9", "holds bytes that are not text"},
+		{"Jos\uFFFD", "holds bytes that are not text"},
+		{"Ada\x00", "holds a NUL byte"},
+		{"Zoë\x00", "holds a NUL byte"},
+		{"#N/A", "is a spreadsheet error"}, {"#REF!", "is a spreadsheet error"}, {"#VALUE!", "is a spreadsheet error"},
+		{"#DIV/0!", "is a spreadsheet error"}, {"#NAME?", "is a spreadsheet error"}, {"Err:502", "is a spreadsheet error"},
+	} {
+		if got := CheckText(tc.in); tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
+			t.Errorf("CheckText(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestLostLetters(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		want bool
+	}{
+		{"?ukasz ?ó?kiewski", true}, {"??", true}, {"Wang ??", true}, {"(??)", true}, {"Dvo?ák", true}, {"?ód?", true},
+		{"Why?", false}, {"Really?? Yes", false}, {"what??", false}, {"?", false}, {"Ann Lee", false},
+		{"see https://example.com/?id=3", false}, {"www.example.com/page?id=3", false}, {"a/?b", false}, {"x=1&?y", false},
+		{"Is it 5? Or 6?", false}, {"Unit 4?B", true},
+	} {
+		if got := LostLetters(tc.in); got != tc.want {
+			t.Errorf("LostLetters(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
+
+// FuzzLostLetters checks the detector's invariants: no "?", no loss;
+// spaces around a cell change nothing; and a letter a single-byte
+// encoding wrote as "?" before another letter is always caught.
+func FuzzLostLetters(f *testing.F) {
+	for _, s := range []string{"Łukasz Żółkiewski", "王芳", "Why?", "José", "a?b", "Dvořák", "x/?y"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !strings.Contains(s, "?") && LostLetters(s) {
+			t.Fatalf("LostLetters(%q) without a ?", s)
+		}
+		if LostLetters(s) != LostLetters(" "+s+" ") {
+			t.Fatalf("LostLetters(%q) changes with spaces around it", s)
+		}
+		if strings.ContainsAny(s, "?/=&:") || strings.Contains(s, "www.") {
+			return
+		}
+		// What Windows-1252 makes of s: "?" for what it cannot hold.
+		var lossy strings.Builder
+		lost := false
+		runes := []rune(s)
+		for i, r := range runes {
+			if r > 0xFF || r == utf8.RuneError {
+				lossy.WriteByte('?')
+				if unicode.IsLetter(r) && i+1 < len(runes) && runes[i+1] <= 0xFF && unicode.IsLetter(runes[i+1]) {
+					lost = true
+				}
+				continue
+			}
+			lossy.WriteRune(r)
+		}
+		if lost && !LostLetters(lossy.String()) {
+			t.Fatalf("%q saved as %q: the lost letter was not caught", s, lossy.String())
+		}
+	})
+}
+
+func TestDateOrderOf(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		want DateOrder
+	}{
+		{"25/01/1967", DayFirst}, {"01/25/1967", MonthFirst}, {"03/04/1990", OrderUnknown}, {"1990-12-31", OrderUnknown},
+		{"31.12.1990", DayFirst}, {"12-31-1990", MonthFirst}, {"31 Dec 1990", OrderUnknown}, {"31/02/1990", OrderUnknown},
+		{"45/01/1990", OrderUnknown}, {"29/02/1900", OrderUnknown}, {"29/02/2000", DayFirst}, {"25/01/67", OrderUnknown},
+		{"25/01/1967 00:00", DayFirst}, {"", OrderUnknown}, {"13/13/1990", OrderUnknown},
+	} {
+		if got := DateOrderOf(tc.in); got != tc.want {
+			t.Errorf("DateOrderOf(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
+
+// FuzzDateOrderOf checks that a date that proves an order is read, with
+// either order or none, as the same valid date.
+func FuzzDateOrderOf(f *testing.F) {
+	for _, s := range []string{"25/01/1967", "01/25/1967", "03/04/1990", "29/02/2000", "31.12.1990"} {
+		f.Add(s)
+	}
+	now := time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		o := DateOrderOf(s)
+		if o == OrderUnknown {
+			return
+		}
+		s = strings.TrimSpace(s) // as cells are
+		api, msg := ParseDate(s, OrderUnknown, now)
+		if msg != "" {
+			t.Fatalf("%q proves %v but does not parse: %s", s, o, msg)
+		}
+		for _, order := range []DateOrder{DayFirst, MonthFirst} {
+			if again, _ := ParseDate(s, order, now); again != api {
+				t.Fatalf("%q reads %q without an order and %q with %v", s, api, again, order)
+			}
+		}
+	})
+}
+
+func TestHeaderScore(t *testing.T) {
+	t.Parallel()
+	m := Mapping{Columns: map[string]string{"Member": "FullName"}}
+	for _, tc := range []struct {
+		row  []string
+		want int
+	}{
+		{[]string{"Contract contacts, June 2024", "", ""}, 0},
+		{[]string{"1001", "Ada", "ada@example.com"}, 0},
+		{[]string{"Contract", "Name", "Colour"}, 2},
+		{[]string{"member", "Agreement"}, 1},
+		{[]string{"row", "status", "id", "error"}, 4},
+	} {
+		if got := HeaderScore(tc.row, m); got != tc.want {
+			t.Errorf("HeaderScore(%q) = %d, want %d", tc.row, got, tc.want)
+		}
+	}
+}
+
+// FuzzEmail checks that the quick path for plain addresses agrees with
+// net/mail on every address it takes.
+func FuzzEmail(f *testing.F) {
+	for _, s := range []string{"ann@example.com", "a.b+c@x.co.uk", "a..b@x.com", "-@x.y", "é@x.com", "a@b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		at := strings.LastIndexByte(v, '@')
+		if at < 0 || !plainAddress(v[:at], v[at+1:]) {
+			return
+		}
+		a, err := mail.ParseAddress(v)
+		if err != nil || a.Address != v || a.Name != "" {
+			t.Fatalf("%q: quick path takes it, net/mail says %v, %v", v, a, err)
+		}
+	})
+}
+
+// FuzzCheckText checks that a cell that passes holds valid UTF-8 without
+// NUL or U+FFFD, and that the quick ASCII test agrees with a plain loop.
+func FuzzCheckText(f *testing.F) {
+	for _, s := range []string{"José", "Ada\x00", "#N/A", "abcdefgh\x80", "abcdefghij"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		if CheckText(v) == "" && (!utf8.ValidString(v) || strings.ContainsRune(v, 0) || strings.ContainsRune(v, utf8.RuneError)) {
+			t.Fatalf("CheckText(%q) passes it", v)
+		}
+		ascii := true
+		for i := 0; i < len(v); i++ {
+			if v[i] == 0 || v[i] >= utf8.RuneSelf {
+				ascii = false
+			}
+		}
+		if plainText(v) != ascii {
+			t.Fatalf("plainText(%q) = %v, want %v", v, plainText(v), ascii)
+		}
+	})
+}
+
+// FuzzScanCell checks the word-at-a-time look at a cell against a plain
+// loop.
+func FuzzScanCell(f *testing.F) {
+	for _, s := range []string{"José", "Ada\x00", "abcdefgh?", "abcdefgh\x80ijklmnop", "????????", "\x00\x00\x00\x00\x00\x00\x00\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		plain, question := true, strings.Contains(v, "?")
+		for i := 0; i < len(v); i++ {
+			if v[i] == 0 || v[i] >= utf8.RuneSelf {
+				plain = false
+			}
+		}
+		if p, q := scanCell(v); p != plain || q != question {
+			t.Fatalf("scanCell(%q) = %v, %v; want %v, %v", v, p, q, plain, question)
+		}
+	})
 }
