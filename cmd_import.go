@@ -18,6 +18,7 @@ import (
 type importFlags struct {
 	dryRun, skipInvalid, skipExisting, json bool
 	plan, update, repair, ignoreIDs         bool
+	includeInactive                         bool
 	settle                                  time.Duration
 	results, encoding, delimiter, sheet     string
 	dateFormat, mappingFile                 string
@@ -57,6 +58,16 @@ hyphens, plus Name, Contract, Type, Role, Phone, DOB, Birth Date, Zip,
 Postal Code, City and Country Id. --mapping FILE (YAML or JSON) or --map and
 --set say the rest; see samples/mapping.yaml.
 
+A sheet may name records instead of giving their Ids: the contract by its
+holder's email, name, company or billing name (ContractHolderEmail,
+ContractHolderName, CompanyName, BillingName; headers such as Holder Email,
+Holder, Company, Billing Name), the coworker by email (CoworkerEmail, Member
+Email) and the country by name or ISO code (Country). --plan and the import
+look each Id up in the space's own lists, read once each, exactly (case and
+spacing aside); a name that matches no record, or several, makes its row
+invalid, naming the candidates. Only active, uncancelled contracts are
+found unless --include-inactive. The results file shows the Ids found.
+
 Exit codes: 0 every row done; 1 some rows invalid, failed, pending,
 differing or ambiguous, or duplicates found (the results file says which);
 2 bad flag, file or credentials; 130 interrupted.`,
@@ -71,6 +82,11 @@ differing or ambiguous, or duplicates found (the results file says which);
 
   # import into the local sandbox
   contactbulk import --sandbox samples/contacts.csv
+
+  # a sheet that names contracts by holder email or company, and countries
+  # by name or code: see the Ids found before importing
+  contactbulk import --plan samples/contacts-by-name.csv
+  contactbulk import --map "Agreement holder=ContractHolderEmail" --set Country=GB members.csv
 
   # a sheet with its own headers, one contract for every row
   contactbulk import --mapping samples/mapping.yaml samples/contacts-other-headers.csv
@@ -94,6 +110,7 @@ differing or ambiguous, or duplicates found (the results file says which);
 	fs.BoolVar(&f.skipInvalid, "skip-invalid", false, "import the valid rows even when some are invalid")
 	fs.BoolVar(&f.plan, "plan", false, "read the space and say what each row would become (new, exists, differs, ambiguous) and how long the writes take; write nothing")
 	fs.BoolVar(&f.update, "update", false, "write the sheet's values over the fields of records that differ (only the fields the sheet gives)")
+	fs.BoolVar(&f.includeInactive, "include-inactive", false, "a contract looked up by its holder may be one not active or cancelled (default: active, uncancelled contracts only)")
 	fs.BoolVar(&f.ignoreIDs, "ignore-ids", false, "ignore the sheet's Id column (a file exported from another space): find rows by contract, name and type")
 	fs.BoolVar(&f.repair, "repair", false, "delete the duplicates of a row that this import made, when the final check finds any")
 	fs.DurationVar(&f.settle, "settle", 2*time.Minute, "a create of unknown outcome is sent again only when the space still lacks it this long after it was sent")
@@ -147,6 +164,9 @@ func (a *app) runImport(ctx context.Context, file string, f *importFlags) error 
 	}
 	if f.dryRun && (f.plan || f.update || f.repair) {
 		return usageErrorf("--dry-run reads no network: it cannot be combined with --plan, --update or --repair (--plan reads the space and writes nothing)")
+	}
+	if f.dryRun && f.includeInactive {
+		return usageErrorf("--dry-run reads no network: --include-inactive applies to the lookups of --plan or an import")
 	}
 	if f.plan && f.repair {
 		return usageErrorf("--plan writes nothing: --repair applies to an import")
@@ -229,6 +249,7 @@ func (a *app) importRows(ctx context.Context, in *importer.Input, file string, f
 		Plan:        f.plan,
 		Update:      f.update,
 		IgnoreIDs:   f.ignoreIDs,
+		Inactive:    f.includeInactive,
 		Repair:      f.repair,
 		Abandon:     abandonContext(ctx),
 		Progress:    a.stderr,

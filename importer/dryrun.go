@@ -50,6 +50,7 @@ func DryRun(ctx context.Context, in *Input, results string, report io.Writer) (S
 	}
 	problems := newReport()
 	defer problems.write(out)
+	var lookups lookupCounts
 	var msg strings.Builder
 	for {
 		if sum.Rows%4096 == 0 && ctx.Err() != nil {
@@ -86,6 +87,7 @@ func DryRun(ctx context.Context, in *Input, results string, report io.Writer) (S
 		default:
 			sum.Valid++
 			text = "valid; not sent (dry run)"
+			lookups.add(row)
 		}
 		if w != nil {
 			if err := w.Write(row.Line, status, id, text, row.Cells); err != nil {
@@ -102,6 +104,12 @@ func DryRun(ctx context.Context, in *Input, results string, report io.Writer) (S
 			return sum, err
 		}
 		sum.Results = results
+	}
+	for _, n := range lookups.notes() {
+		fmt.Fprintf(out, "note: %s\n", n)
+	}
+	if lookups.rows > 0 {
+		sum.Lookups = &LookupSummary{Rows: lookups.rows}
 	}
 	sum.Elapsed = time.Since(start)
 	if sum.Rows == 0 {

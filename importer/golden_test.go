@@ -46,6 +46,7 @@ func TestGolden(t *testing.T) {
 		{"results-fed-back", "input.csv", ReadOptions{}},
 		{"formulas", "input.csv", ReadOptions{}},
 		{"identity", "input.csv", ReadOptions{}},
+		{"lookups", "input.csv", ReadOptions{}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

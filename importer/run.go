@@ -22,6 +22,10 @@ type API interface {
 	Create(ctx context.Context, c mapping.Contact) (int64, error)
 	Update(ctx context.Context, id int64, c mapping.Contact) error
 	Delete(ctx context.Context, id int64) error
+	// The lists a sheet's names are looked up in (lookup.go).
+	ListContracts(ctx context.Context, opt nexudus.ListOptions) (*nexudus.ListPage[nexudus.Contract], error)
+	ListCoworkers(ctx context.Context, opt nexudus.ListOptions) (*nexudus.ListPage[nexudus.Coworker], error)
+	ListCountries(ctx context.Context, opt nexudus.ListOptions) (*nexudus.ListPage[nexudus.Country], error)
 }
 
 // Options configures Run.
@@ -33,6 +37,7 @@ type Options struct {
 	Plan        bool            // read the space and classify every row, write nothing to it
 	Update      bool            // send rows that differ from their record as updates (else they are reported)
 	IgnoreIDs   bool            // ignore the sheet's Id column (an export of another space): match rows by identity
+	Inactive    bool            // lookups may find contracts that are not active or are cancelled (--include-inactive)
 	Repair      bool            // delete the duplicates of a row that this import made, found by the verification
 	Abandon     context.Context // cancelled on a second Ctrl-C: abandon requests in flight; nil means never
 	Progress    io.Writer       // stderr; nil means no progress
@@ -104,6 +109,7 @@ func Run(ctx context.Context, in *Input, api API, opt Options) (Summary, error) 
 		r.stopped = "interrupted"
 	}
 	sum.Stopped = r.stopped
+	sum.Lookups = r.looked
 	sum.Verified = r.verified
 	sum.Estimate = r.estimate
 	if errors.Is(runErr, ErrJournalMismatch) || r.items == nil && runErr != nil {
@@ -171,9 +177,10 @@ type item struct {
 	key      string // rowKey: the journal's name for the row
 	contact  mapping.Contact
 	given    [mapping.NumFields]bool
-	recordID int64  // the row's Id column
-	hint     int64  // the record a fed-back results file says the row is
-	prior    Status // that file's status for it
+	recordID int64                 // the row's Id column
+	hint     int64                 // the record a fed-back results file says the row is
+	prior    Status                // that file's status for it
+	lookups  *mapping.LookupValues // what the row looks Ids up by (lookup.go); nil for nothing
 
 	class class
 	cands []int64 // the records it may be
@@ -193,11 +200,13 @@ type runner struct {
 	j     *journal
 	start time.Time
 
-	items     []*item
-	invalid   int
-	contracts []int64 // the contracts the valid rows name
-	base      *space  // the space as read before writing
-	inFlight  int     // requests sent and not answered, for the interrupt note
+	items         []*item
+	invalid       int
+	failedLookups map[int]lookupFailure // rows a lookup made invalid, by line (lookup.go)
+	looked        *LookupSummary        // what the lookups did; nil when no row has any
+	contracts     []int64               // the contracts the valid rows name
+	base          *space                // the space as read before writing
+	inFlight      int                   // requests sent and not answered, for the interrupt note
 
 	mu       sync.Mutex
 	unknown  []unknownWrite // writes of unknown outcome to settle
@@ -211,6 +220,10 @@ func (r *runner) run(ctx context.Context) error {
 	if err := r.load(ctx); err != nil {
 		return err
 	}
+	if err := r.lookUp(ctx); err != nil {
+		return err
+	}
+	r.identify()
 	if r.j.version() >= 2 && r.j.loadedRows() > 0 && len(r.items) > 0 && r.j.mattersForResume() && !r.anyKnown() {
 		return &inputError{fmt.Errorf("%w: %s was written for %s and holds none of the rows of %s; choose another --results path, or check the space and delete the journal to start over",
 			ErrJournalMismatch, r.j.path, r.j.input, r.in.Name())}
@@ -275,7 +288,6 @@ func (r *runner) load(ctx context.Context) error {
 	}
 	defer src.Close()
 	var items []*item
-	seen := make(map[int64]bool)
 	for n := 0; ; n++ {
 		if n%1024 == 0 && ctx.Err() != nil {
 			return interruptedErr(ctx)
@@ -295,23 +307,41 @@ func (r *runner) load(ctx context.Context) error {
 		if r.opt.IgnoreIDs {
 			recordID = 0
 		}
-		it := &item{line: row.Line, key: rowKey(row.Contact, recordID), contact: row.Contact, given: row.Given, recordID: recordID, prior: row.Prior}
+		it := &item{line: row.Line, contact: row.Contact, given: row.Given, recordID: recordID, prior: row.Prior}
 		switch row.Prior {
 		case Created, Exists, Updated:
 			it.hint = row.PriorID
 		}
-		items = append(items, it)
-		if c := row.Contact.CoworkerContractID; !seen[c] {
-			seen[c] = true
-			r.contracts = append(r.contracts, c)
+		if row.Lookups.Any() {
+			v := row.Lookups
+			it.lookups = &v
 		}
+		items = append(items, it)
 	}
 	r.items = items
 	if r.items == nil {
 		r.items = []*item{}
 	}
-	r.contracts = contractsOf(r.contracts)
 	return nil
+}
+
+// identify names each row by its identity (the journal's key), now that
+// lookups gave their Ids, and collects the contracts the rows name.
+func (r *runner) identify() {
+	for _, it := range r.items {
+		it.key = rowKey(it.contact, it.recordID)
+	}
+	if r.looked != nil {
+		r.refuseRepeats()
+	}
+	seen := make(map[int64]bool)
+	for _, it := range r.items {
+		if c := it.contact.CoworkerContractID; !seen[c] {
+			seen[c] = true
+			r.contracts = append(r.contracts, c)
+		}
+	}
+	r.contracts = contractsOf(r.contracts)
 }
 
 // anyKnown reports whether the journal knows any of the rows.
@@ -458,7 +488,8 @@ func (r *runner) writeResults(sum *Summary) error {
 		return fmt.Errorf("read %s: %w", r.in.Name(), err)
 	}
 	defer src.Close()
-	w, err := CreateResults(r.opt.Results, src.Columns())
+	ids := r.idColumns(src)
+	w, err := CreateResults(r.opt.Results, ids.header(src.Columns()))
 	if err != nil {
 		return err
 	}
@@ -473,7 +504,10 @@ func (r *runner) writeResults(sum *Summary) error {
 			return fmt.Errorf("read %s: %w", r.in.Name(), err)
 		}
 		status, id, msg, already := Invalid, int64(0), problemText(row.Problems), false
-		if row.Valid() {
+		var found *mapping.Contact // the Ids the row's lookups found
+		if f, ok := r.failedLookups[row.Line]; ok && row.Valid() {
+			msg, found = f.msg, &f.contact
+		} else if row.Valid() {
 			if next >= len(r.items) || r.items[next].line != row.Line {
 				w.Abort()
 				return fmt.Errorf("read %s: the file changed during the import; its results were not written", r.in.Name())
@@ -481,9 +515,10 @@ func (r *runner) writeResults(sum *Summary) error {
 			it := r.items[next]
 			next++
 			status, id, msg, already = r.outcome(it)
+			found = &it.contact
 		}
 		sum.note(row.Line, status, msg, already)
-		if err := w.Write(row.Line, status, id, msg, row.Cells); err != nil {
+		if err := w.Write(row.Line, status, id, msg, ids.cells(row, found)); err != nil {
 			w.Abort()
 			return err
 		}

@@ -43,6 +43,7 @@ type Row struct {
 	Problems []Problem               // every problem of the row
 	Prior    Status                  // when the input is a results file: its status column ("" otherwise)
 	PriorID  int64                   // and its id column
+	Lookups  mapping.LookupValues    // what the row names its contract, coworker and country by, to look their Ids up (lookup.go)
 
 	repeatKey uint64 // what makes the row the same as another, hashed
 	repeat    repeat // and what kind of sameness that is
@@ -429,6 +430,7 @@ func (s *Source) row(r *Row, rec []string, line int) {
 		r.Problems = append(r.Problems, Problem{Message: fmt.Sprintf("row has %s but the header has %d; check the delimiters and quotes in this row", plural(len(cells), "cell", "cells"), width)})
 	}
 	r.Contact, r.Given, r.Problems = s.layout.Read(cells, r.Problems)
+	r.Lookups, r.Problems = s.layout.Lookups(cells, &r.Contact, r.Problems)
 	if id, msg := s.layout.RecordID(cells); msg != "" {
 		r.Problems = append(r.Problems, Problem{Column: "Id", Message: msg})
 	} else {

@@ -12,27 +12,28 @@ import (
 // Summary is what a dry run, a plan or an import reports at the end. Its
 // JSON form (--json) is documented field by field in README.md.
 type Summary struct {
-	DryRun    bool          `json:"dry_run,omitempty"`
-	Plan      bool          `json:"plan,omitempty"`
-	Update    bool          `json:"update,omitempty"` // --update: rows that differ are written, not left
-	Rows      int           `json:"rows"`
-	Valid     int           `json:"valid,omitempty"` // dry run: rows that would be imported
-	New       int           `json:"new,omitempty"`   // plan: rows to create
-	Created   int           `json:"created"`
-	Updated   int           `json:"updated"`
-	Exists    int           `json:"exists"`
-	Differs   int           `json:"differs"`
-	Ambiguous int           `json:"ambiguous"`
-	Invalid   int           `json:"invalid"`
-	Failed    int           `json:"failed"`
-	Pending   int           `json:"pending"`
-	Skipped   int           `json:"already_done"` // rows an earlier run of this import (or a fed-back results file) had done
-	Elapsed   time.Duration `json:"-"`
-	Stopped   string        `json:"stopped,omitempty"` // why the run stopped early, "" if it ran to the end
-	Results   string        `json:"results,omitempty"` // path of the results file written, if any
-	Verified  *Verification `json:"verified,omitempty"`
-	Estimate  *Estimate     `json:"estimate,omitempty"` // plan: what the writes will take
-	NotDone   []RowNote     `json:"not_done,omitempty"` // the first rows not done, with why
+	DryRun    bool           `json:"dry_run,omitempty"`
+	Plan      bool           `json:"plan,omitempty"`
+	Update    bool           `json:"update,omitempty"` // --update: rows that differ are written, not left
+	Rows      int            `json:"rows"`
+	Valid     int            `json:"valid,omitempty"` // dry run: rows that would be imported
+	New       int            `json:"new,omitempty"`   // plan: rows to create
+	Created   int            `json:"created"`
+	Updated   int            `json:"updated"`
+	Exists    int            `json:"exists"`
+	Differs   int            `json:"differs"`
+	Ambiguous int            `json:"ambiguous"`
+	Invalid   int            `json:"invalid"`
+	Failed    int            `json:"failed"`
+	Pending   int            `json:"pending"`
+	Skipped   int            `json:"already_done"` // rows an earlier run of this import (or a fed-back results file) had done
+	Elapsed   time.Duration  `json:"-"`
+	Stopped   string         `json:"stopped,omitempty"` // why the run stopped early, "" if it ran to the end
+	Results   string         `json:"results,omitempty"` // path of the results file written, if any
+	Lookups   *LookupSummary `json:"lookups,omitempty"` // what looking Ids up by names did, when rows name records so
+	Verified  *Verification  `json:"verified,omitempty"`
+	Estimate  *Estimate      `json:"estimate,omitempty"` // plan: what the writes will take
+	NotDone   []RowNote      `json:"not_done,omitempty"` // the first rows not done, with why
 }
 
 // RowNote is one row not done, for the end of a report.
@@ -147,6 +148,9 @@ func (s Summary) WriteText(w io.Writer) {
 		parts = optional(parts, s.Skipped, "already done")
 		counts(parts...)
 		fmt.Fprintf(&b, " in %s\n", elapsed)
+	}
+	if s.Lookups != nil && !s.DryRun {
+		fmt.Fprintf(&b, "%s\n", s.Lookups)
 	}
 	if s.Verified != nil {
 		fmt.Fprintf(&b, "%s\n", s.Verified)

@@ -22,6 +22,8 @@ type Layout struct {
 	td       int // and day
 
 	singleByte string // the file's single-byte encoding, for the advice on letters lost as "?"
+
+	lookups lookupLayout // the columns that name related records instead of their Ids (lookup.go)
 }
 
 // NewLayout matches a header row against the mapping m and the field names.
@@ -31,6 +33,7 @@ type Layout struct {
 // dates; dates after today are refused.
 func NewLayout(header []string, m Mapping, order DateOrder, today time.Time) (*Layout, error) {
 	l := &Layout{order: order, today: today, id: -1}
+	l.lookups.init()
 	ty, tm, td := today.Date()
 	l.ty, l.tm, l.td = ty, int(tm), td
 	for i, f := range Fields() {
@@ -52,6 +55,14 @@ func NewLayout(header []string, m Mapping, order DateOrder, today time.Time) (*L
 		if !ok {
 			continue
 		}
+		if k, ok := lookupOnly(field); ok {
+			if err := l.lookups.setColumn(k, ci, header, true); err != nil {
+				return nil, err
+			}
+			explicit[ci] = true
+			used[foldName(h)] = true
+			continue
+		}
 		fi, _ := LookupField(field)
 		if l.column[fi] >= 0 {
 			return nil, fmt.Errorf("columns %q and %q both map to %s; map only one", header[l.column[fi]], h, FieldName(fi))
@@ -66,13 +77,22 @@ func NewLayout(header []string, m Mapping, order DateOrder, today time.Time) (*L
 		}
 	}
 	var ignored, readOnly, shadowed []string
+	export := exportHeader(header)
 	for ci, h := range header {
 		if explicit[ci] {
 			continue
 		}
 		name := strings.TrimSpace(h)
 		fi, ok := LookupField(name)
+		k, isLookup := LookupByName(name)
+		isLookup = isLookup && !ok && !(export && IsReadOnly(name))
 		switch {
+		case isLookup && l.lookups.column[k] >= 0 && l.lookups.explicit[k]:
+			shadowed = append(shadowed, fmt.Sprintf("%q", name))
+		case isLookup:
+			if err := l.lookups.setColumn(k, ci, header, false); err != nil {
+				return nil, err
+			}
 		case ok && l.column[fi] >= 0 && explicit[l.column[fi]]:
 			shadowed = append(shadowed, fmt.Sprintf("%q", name))
 		case ok && l.column[fi] >= 0:
@@ -91,6 +111,12 @@ func NewLayout(header []string, m Mapping, order DateOrder, today time.Time) (*L
 		}
 	}
 	for _, field := range sortedKeys(m.Constants) {
+		if k, ok := lookupOnly(field); ok {
+			if err := l.lookups.setConstant(k, m.Constants[field], header); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		fi, ok := LookupField(field)
 		if !ok {
 			return nil, fmt.Errorf("%q is not a ContractContact field%s", field, FieldHint(field))
@@ -108,13 +134,14 @@ func NewLayout(header []string, m Mapping, order DateOrder, today time.Time) (*L
 	}
 	var missing []string
 	for fi, f := range Fields() {
-		if f.Required && l.column[fi] < 0 && !l.hasConst[fi] {
+		if f.Required && l.column[fi] < 0 && !l.hasConst[fi] && !l.lookups.gives(fi) {
 			missing = append(missing, f.Name)
 		}
 	}
 	if len(missing) > 0 {
 		return nil, missingError(missing, header)
 	}
+	l.notes = append(l.notes, l.lookups.notes(header)...)
 	if len(ignored) > 0 {
 		l.notes = append(l.notes, "ignoring columns that are not ContractContact fields: "+strings.Join(ignored, ", "))
 	}
@@ -263,9 +290,10 @@ func HeaderScore(row []string, m Mapping) int {
 	for _, h := range row {
 		key := foldName(h)
 		_, field := LookupField(h)
+		_, lookup := LookupByName(h)
 		switch {
 		case key == "":
-		case field, mapped[key], readOnly(key):
+		case field, lookup, mapped[key], readOnly(key):
 			n++
 		case key == "row" || key == "status" || key == "error":
 			n++

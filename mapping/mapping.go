@@ -30,7 +30,9 @@ import (
 //
 // Field names are matched like headers (case, spaces, underscores and
 // hyphens ignored; "DOB", "Postal Code" and the other aliases accepted).
-// The same can be said with the import flags --map "Column=Field" and
+// A lookup's name (ContractHolderEmail, CoworkerEmail, Country, ...; see
+// Lookup) may stand where a field's does: the column, or the constant,
+// then names the record whose Id the import looks up. The same can be said with the import flags --map "Column=Field" and
 // --set Field=Value, both repeatable; they add to the file's entries.
 type Mapping struct {
 	Columns   map[string]string `json:"columns" yaml:"columns"`     // sheet column header -> field
@@ -195,7 +197,13 @@ func (m *Mapping) AddConstant(spec string) error {
 	}
 	// Checked once here, not on every row. Dates wait for the layout,
 	// which knows --date-format.
-	if fi, _ := LookupField(canon); fi != FieldDateOfBirth {
+	if k, ok := lookupOnly(canon); ok {
+		var ll lookupLayout
+		ll.init()
+		if err := ll.setConstant(k, spec[i+1:], nil); err != nil {
+			return fmt.Errorf("--set %q: %w", spec, err)
+		}
+	} else if fi, _ := LookupField(canon); fi != FieldDateOfBirth {
 		var l Layout
 		var c Contact
 		if msg := l.set(&c, fi, strings.TrimSpace(spec[i+1:])); msg != "" {
@@ -230,14 +238,21 @@ func (m Mapping) normalized() (Mapping, error) {
 	return out, nil
 }
 
-// canonical returns the API name of a field name, or an error naming the
-// closest one.
+// canonical returns the API name of a field name, or the name of a lookup
+// (ContractHolderEmail, Country, ...), or an error naming the closest one.
 func canonical(name string) (string, error) {
 	i, ok := LookupField(name)
-	if !ok {
-		return "", fmt.Errorf("%q is not a ContractContact field%s", name, FieldHint(name))
+	if ok {
+		return FieldName(i), nil
 	}
-	return FieldName(i), nil
+	if k, ok := LookupByName(name); ok {
+		return k.String(), nil
+	}
+	hint := FieldHint(name)
+	if hint == "" {
+		hint = Hint(name, lookupNames())
+	}
+	return "", fmt.Errorf("%q is not a ContractContact field%s", name, hint)
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -205,6 +205,9 @@ func (l *Layout) set(c *Contact, fi int, v string) string {
 	switch fi {
 	case FieldCoworkerContractID:
 		if v == "" {
+			if l.lookups.gives(fi) {
+				return "" // a lookup may give it: Lookups checks the row
+			}
 			return "is a required field"
 		}
 		n, msg := wholeNumber(v)
