@@ -13,7 +13,11 @@
 //
 // Run, in passes:
 //  1. load: read the whole input, keeping the valid rows (a few hundred
-//     bytes each).
+//     bytes each); then look up (lookup.go) the Ids rows name by a lookup
+//     value (mapping.Lookup: the contract by its holder, the coworker by
+//     email, the country by name or code), reading each list needed once,
+//     whole, and matching exactly; a value that names no record, several,
+//     or one other than the row's Id makes the row invalid.
 //  2. read the space (space.go): every record of the sheet's contracts,
 //     per contract or the whole space, whichever needs fewer reads.
 //  3. classify (plan.go): new (no record), exists, differs (naming the

@@ -20,7 +20,9 @@ import (
 // every name is matched locally and exactly, after the folding the import
 // uses for names (mapping.NameKey) and emails (mapping.EmailKey). No
 // server-side string filter is trusted for exactness, and no request is
-// made per row. Only the records some row's value or Id names are kept.
+// made per row. Only the records some row's value or Id names are kept,
+// and, for suggestions, a bounded pool of the values a row could have
+// meant.
 // A row that names no record, several, or one that disagrees with the Id
 // it also gives is invalid, like any other invalid row.
 
@@ -163,16 +165,17 @@ func lookupKey(k mapping.Lookup, v string) string {
 	return k.Key(v)
 }
 
-// want notes what one row asks: its lookup values, and the Ids it gives
-// beside them (to check that they agree).
+// want notes what one row asks: the values it looks Ids up by, or, when
+// it gives the Id too, that Id (its record is kept to check that the two
+// agree).
 func (l *lookups) want(v *mapping.LookupValues, c *mapping.Contact) {
 	for _, k := range mapping.Lookups() {
-		if v[k] == "" {
-			continue
-		}
-		l.matches[k][lookupKey(k, v[k])] = nil
-		if id := fieldID(c, k.Field()); id != 0 {
-			l.ids[listOf(k)][id] = true
+		switch {
+		case v[k] == "":
+		case fieldID(c, k.Field()) != 0:
+			l.ids[listOf(k)][fieldID(c, k.Field())] = true
+		default:
+			l.matches[k][lookupKey(k, v[k])] = nil
 		}
 	}
 }
@@ -288,10 +291,7 @@ func (l *lookups) match(k mapping.Lookup, value string, id int64, usable bool) b
 	if value == "" {
 		return false
 	}
-	key := lookupKey(k, value)
-	if k == mapping.LookupCountry {
-		key = k.Key(value) // a record's name is a name, even of two letters
-	}
+	key := k.Key(value) // a country's name is a name, even of two letters
 	ids, wanted := l.matches[k][key]
 	if wanted {
 		l.matches[k][key] = append(ids, id)
@@ -646,7 +646,9 @@ func (r *runner) lookUp(ctx context.Context) error {
 	kept := r.items[:0]
 	for _, it := range r.items {
 		if it.lookups != nil {
-			if ps := l.resolve(it.lookups, &it.contact, &it.given); len(ps) > 0 {
+			ps := l.resolve(it.lookups, &it.contact, &it.given)
+			it.lookups = nil // answered: the Ids are the row's now
+			if len(ps) > 0 {
 				r.failLookup(it, problemText(ps))
 				continue
 			}

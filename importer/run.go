@@ -312,10 +312,7 @@ func (r *runner) load(ctx context.Context) error {
 		case Created, Exists, Updated:
 			it.hint = row.PriorID
 		}
-		if row.Lookups.Any() {
-			v := row.Lookups
-			it.lookups = &v
-		}
+		it.lookups = row.Lookups
 		items = append(items, it)
 	}
 	r.items = items

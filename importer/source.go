@@ -43,7 +43,7 @@ type Row struct {
 	Problems []Problem               // every problem of the row
 	Prior    Status                  // when the input is a results file: its status column ("" otherwise)
 	PriorID  int64                   // and its id column
-	Lookups  mapping.LookupValues    // what the row names its contract, coworker and country by, to look their Ids up (lookup.go)
+	Lookups  *mapping.LookupValues   // what the row names its contract, coworker or country by, to look their Ids up (lookup.go); nil for nothing
 
 	repeatKey uint64 // what makes the row the same as another, hashed
 	repeat    repeat // and what kind of sameness that is

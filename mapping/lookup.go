@@ -106,10 +106,14 @@ func lookupNames() []string {
 }
 
 // LookupValues is what one row gives for each lookup, trimmed; "" for none.
+// Its methods take a nil *LookupValues as a row that gives none.
 type LookupValues [NumLookups]string
 
 // Any reports whether the row gives a value for some lookup.
 func (v *LookupValues) Any() bool {
+	if v == nil {
+		return false
+	}
 	for _, s := range v {
 		if s != "" {
 			return true
@@ -121,6 +125,9 @@ func (v *LookupValues) Any() bool {
 // ForField reports whether the row gives a lookup value for field fi (a
 // Field* index).
 func (v *LookupValues) ForField(fi int) bool {
+	if v == nil {
+		return false
+	}
 	for k, s := range v {
 		if s != "" && Lookup(k).Field() == fi {
 			return true
@@ -265,16 +272,18 @@ func (l *Layout) LookedUp() []int {
 	return out
 }
 
-// Lookups reads a row's lookup values (trimmed, undone with Unquote) and
-// checks their shape: emails are addresses, a country a name or code. The
+// Lookups reads a row's lookup values (trimmed, undone with Unquote), nil
+// when it gives none, and checks their shape: emails are addresses, a
+// country a name or code. The
 // contact c, as Read made it, tells whether the row gives its contract
 // by Id: a row that gives neither the Id nor a contract lookup value is
 // refused here. Problems are appended to problems and returned.
-func (l *Layout) Lookups(cells []string, c *Contact, problems []Problem) (v LookupValues, _ []Problem) {
+func (l *Layout) Lookups(cells []string, c *Contact, problems []Problem) (*LookupValues, []Problem) {
 	ll := &l.lookups
 	if !ll.any {
-		return v, problems
+		return nil, problems
 	}
+	var v LookupValues
 	for k := range v {
 		switch col := ll.column[k]; {
 		case ll.hasConst[k]:
@@ -298,7 +307,7 @@ func (l *Layout) Lookups(cells []string, c *Contact, problems []Problem) (v Look
 	if c.CoworkerContractID == 0 && ll.gives(FieldCoworkerContractID) && !v.ForField(FieldCoworkerContractID) {
 		for _, p := range problems {
 			if p.Column == "CoworkerContractId" || isContractLookup(p.Column) {
-				return v, problems // already said
+				return v.orNil(), problems // already said
 			}
 		}
 		var names []string
@@ -309,7 +318,15 @@ func (l *Layout) Lookups(cells []string, c *Contact, problems []Problem) (v Look
 		}
 		problems = append(problems, Problem{Column: "CoworkerContractId", Message: "is a required field: give it, or " + strings.Join(names, " or ") + " to look it up"})
 	}
-	return v, problems
+	return v.orNil(), problems
+}
+
+// orNil returns v, or nil when it holds no value.
+func (v LookupValues) orNil() *LookupValues {
+	if !v.Any() {
+		return nil
+	}
+	return &v
 }
 
 // isContractLookup reports whether a problem's column is a contract

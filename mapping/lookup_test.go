@@ -101,8 +101,15 @@ func TestLayoutLookups(t *testing.T) {
 			if !slices.Equal(got, tc.problems) {
 				t.Errorf("problems %q, want %q", got, tc.problems)
 			}
-			if v != tc.want {
-				t.Errorf("values %q, want %q", v, tc.want)
+			if v != nil && *v == (LookupValues{}) {
+				t.Error("Lookups returned values that are all blank rather than nil")
+			}
+			var values LookupValues
+			if v != nil {
+				values = *v
+			}
+			if values != tc.want {
+				t.Errorf("values %q, want %q", values, tc.want)
 			}
 			if c.CoworkerContractID != tc.contract {
 				t.Errorf("contract %d, want %d", c.CoworkerContractID, tc.contract)
