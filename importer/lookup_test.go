@@ -266,6 +266,9 @@ func TestLookupsImportOnce(t *testing.T) {
 	if sum.Verified == nil || sum.Verified.Duplicates != 0 {
 		t.Errorf("verification %v", sum.Verified)
 	}
+	if used, err := e.client.WritesUsed(); err != nil || used != 39 {
+		t.Errorf("the daily write budget counts %d writes (%v), want the 39 creates: lookups are reads", used, err)
+	}
 	for i, r := range got {
 		if i == 7 {
 			continue
