@@ -26,21 +26,19 @@ const (
 // lookupDef describes one lookup.
 type lookupDef struct {
 	name    string   // the lookup's own name, as mappings write it
-	field   int      // the Field* it gives
 	what    string   // what it names the record by, for people
 	aliases []string // spreadsheet names for it
-	email   bool     // compared as an email address (EmailKey), else as a name (NameKey)
 }
 
 // lookupDefs returns the lookups in Lookup order.
 func lookupDefs() [NumLookups]lookupDef {
 	return [NumLookups]lookupDef{
-		{"ContractHolderEmail", FieldCoworkerContractID, "holder email", []string{"Holder Email", "Contract Email"}, true},
-		{"ContractHolderName", FieldCoworkerContractID, "holder name", []string{"Holder", "Contract Holder"}, false},
-		{"CompanyName", FieldCoworkerContractID, "company name", []string{"Company"}, false},
-		{"BillingName", FieldCoworkerContractID, "billing name", nil, false},
-		{"CoworkerEmail", FieldCoworkerID, "email", []string{"Member Email"}, true},
-		{"Country", FieldCountryID, "name or ISO code", []string{"Country Name", "Country Code"}, false},
+		{"ContractHolderEmail", "holder email", []string{"Holder Email", "Contract Email"}},
+		{"ContractHolderName", "holder name", []string{"Holder", "Contract Holder"}},
+		{"CompanyName", "company name", []string{"Company"}},
+		{"BillingName", "billing name", nil},
+		{"CoworkerEmail", "email", []string{"Member Email"}},
+		{"Country", "name or ISO code", []string{"Country Name", "Country Code"}},
 	}
 }
 
@@ -50,7 +48,15 @@ func (k Lookup) String() string { return lookupDefs()[k].name }
 
 // Field returns the Field* index of the Id the lookup gives:
 // FieldCoworkerContractID, FieldCoworkerID or FieldCountryID.
-func (k Lookup) Field() int { return lookupDefs()[k].field }
+func (k Lookup) Field() int {
+	switch k {
+	case LookupCoworkerEmail:
+		return FieldCoworkerID
+	case LookupCountry:
+		return FieldCountryID
+	}
+	return FieldCoworkerContractID
+}
 
 // What says what the lookup names its record by, for people: "holder
 // email", "name or ISO code" (of a country).
@@ -59,15 +65,18 @@ func (k Lookup) What() string { return lookupDefs()[k].what }
 // Key folds a lookup value for comparison, as the importer compares what
 // a server may store otherwise: emails by EmailKey, names by NameKey.
 func (k Lookup) Key(v string) string {
-	if lookupDefs()[k].email {
+	if k.email() {
 		return EmailKey(v)
 	}
 	return NameKey(v)
 }
 
+// email reports whether the lookup's values are email addresses.
+func (k Lookup) email() bool { return k == LookupHolderEmail || k == LookupCoworkerEmail }
+
 // Lookups returns every lookup in order.
-func Lookups() []Lookup {
-	out := make([]Lookup, NumLookups)
+func Lookups() [NumLookups]Lookup {
+	var out [NumLookups]Lookup
 	for i := range out {
 		out[i] = Lookup(i)
 	}
@@ -149,7 +158,7 @@ func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <
 // number (that is an Id, for CountryId).
 func checkLookup(k Lookup, v string) string {
 	switch {
-	case lookupDefs()[k].email && !validEmail(v):
+	case k.email() && !validEmail(v):
 		return fmt.Sprintf("%q is not an email address", v)
 	case k == LookupCountry && strings.IndexFunc(v, func(r rune) bool { return !unicode.IsDigit(r) }) < 0:
 		return fmt.Sprintf("%q is a number: give a country name or two-letter ISO code, or put the Id in a CountryId column", v)
