@@ -140,8 +140,9 @@ type lookups struct {
 	pool      [mapping.NumLookups]map[string]string
 	suggested [mapping.NumLookups]map[string]string
 
-	reads [numLists]int // requests made per list
-	sizes [numLists]int // records served per list
+	reads  [numLists]int // requests made per list
+	sizes  [numLists]int // records served per list
+	failed int           // the list read returned an error for
 }
 
 func newLookups(api API, inactive bool) *lookups {
@@ -241,6 +242,7 @@ func (l *lookups) read(ctx context.Context) error {
 				continue
 			}
 			if err != nil {
+				l.failed = list
 				return fmt.Errorf("look up %s: %w", listNames[list], err)
 			}
 			break
@@ -634,15 +636,13 @@ func (r *runner) lookUp(ctx context.Context) error {
 			l.want(it.lookups, &it.contact)
 		}
 	}
-	r.looked = &LookupSummary{Rows: asking}
-	err := l.read(ctx)
-	r.looked.Reads, r.looked.Read = l.totalReads(), l.readsText()
-	if err != nil {
+	if err := l.read(ctx); err != nil {
 		if ctx.Err() == nil {
-			r.stop(err, "the lists names are looked up in could not be read ("+errText(err)+"); nothing was written")
+			r.stop(err, fmt.Sprintf("the %s list could not be read to look Ids up (%s); nothing was written", listNames[l.failed], errText(err)))
 		}
 		return r.fail(ctx, err)
 	}
+	r.looked = &LookupSummary{Rows: asking, Reads: l.totalReads(), Read: l.readsText()}
 	kept := r.items[:0]
 	for _, it := range r.items {
 		if it.lookups != nil {

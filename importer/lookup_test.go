@@ -432,3 +432,24 @@ func TestLookupsDryRunIsOffline(t *testing.T) {
 		t.Errorf("%+v, lookups %+v", sum, sum.Lookups)
 	}
 }
+
+// TestLookupsStopOnAHalfList: a list the server cannot page whole (it
+// serves page 1 again) is never taken as the whole list: the run stops
+// before writing anything, saying why, after reading it twice.
+func TestLookupsStopOnAHalfList(t *testing.T) {
+	t.Parallel()
+	e := newLookupEnv(t, sandbox.Config{MaxPageSize: 5, Behaviour: sandbox.Behaviour{SamePage: true}})
+	path := e.writeSheet(t, "people.csv", lookupHeader, lookupPeople(5))
+	results := DefaultResultsPath(path)
+	sum, err := Run(context.Background(), openInput(t, path), e.client, testOptions(results))
+	var pe *nexudus.PagingError
+	if !errors.As(err, &pe) || pe.List != "contracts" {
+		t.Fatalf("error %v, want a *nexudus.PagingError for the contracts", err)
+	}
+	if sum.Pending != 5 || e.s.Sandbox.Count() != 0 || !strings.Contains(sum.Stopped, "the contracts list could not be read") {
+		t.Errorf("%+v, stopped %q, %d records; want 5 pending, nothing written", countsOf(sum), sum.Stopped, e.s.Sandbox.Count())
+	}
+	if n := e.s.Requests("GET", contractsList); n != 4 {
+		t.Errorf("the contracts list was asked %d times, want 4 (two pages, twice)", n)
+	}
+}
