@@ -39,7 +39,7 @@ func DryRun(ctx context.Context, in *Input, results string, report io.Writer) (S
 	}
 	var w *ResultsWriter
 	if results != "" {
-		if w, err = CreateResults(results, src.Columns()); err != nil {
+		if w, err = CreateResults(results, src.Columns(), ResultsShape(results, in.Shape())); err != nil {
 			return sum, err
 		}
 		defer func() {
@@ -88,7 +88,7 @@ func DryRun(ctx context.Context, in *Input, results string, report io.Writer) (S
 			text = "valid; not sent (dry run)"
 		}
 		if w != nil {
-			if err := w.Write(row.Line, status, id, text, row.Cells); err != nil {
+			if err := w.Write(row.Line, status, id, text, row.Cells, src.BadCells(row)); err != nil {
 				sum.Elapsed = time.Since(start)
 				return sum, err
 			}

@@ -11,6 +11,7 @@ import (
 
 	"contactbulk/mapping"
 	"contactbulk/nexudus"
+	"contactbulk/table"
 )
 
 // API is what an import needs from the Nexudus client (*nexudus.Client
@@ -451,14 +452,30 @@ func pronoun(n int) string {
 }
 
 // writeResults writes the results file from a final pass over the input,
-// joined in order with the rows' outcomes, and counts the summary.
+// joined in order with the rows' outcomes, and counts the summary. The
+// file is written as its input was (ResultsShape); a Windows-1252 file
+// that cannot hold a message (a value from the space quoted in it) is
+// written again as UTF-8 with a byte order mark, which Excel opens as
+// well, rather than with '?' for what it lost.
 func (r *runner) writeResults(sum *Summary) error {
+	opt := ResultsShape(r.opt.Results, r.in.Shape())
+	counted := *sum
+	err := r.writeResultsAs(sum, opt)
+	if errors.Is(err, table.ErrNotEncodable) && opt.Encoding == table.Windows1252 {
+		*sum = counted
+		opt.Encoding, opt.BOM = table.UTF8, true
+		err = r.writeResultsAs(sum, opt)
+	}
+	return err
+}
+
+func (r *runner) writeResultsAs(sum *Summary, opt table.Options) error {
 	src, err := r.in.Rows()
 	if err != nil {
 		return fmt.Errorf("read %s: %w", r.in.Name(), err)
 	}
 	defer src.Close()
-	w, err := CreateResults(r.opt.Results, src.Columns())
+	w, err := CreateResults(r.opt.Results, src.Columns(), opt)
 	if err != nil {
 		return err
 	}
@@ -483,7 +500,7 @@ func (r *runner) writeResults(sum *Summary) error {
 			status, id, msg, already = r.outcome(it)
 		}
 		sum.note(row.Line, status, msg, already)
-		if err := w.Write(row.Line, status, id, msg, row.Cells); err != nil {
+		if err := w.Write(row.Line, status, id, msg, row.Cells, src.BadCells(row)); err != nil {
 			w.Abort()
 			return err
 		}
