@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -496,6 +497,15 @@ func (s UndoSummary) WriteText(w io.Writer) {
 	}
 	fmt.Fprintf(&b, "results: %s\n", s.Results)
 	io.WriteString(w, b.String())
+}
+
+// MarshalJSON writes the summary with its elapsed time in seconds.
+func (s UndoSummary) MarshalJSON() ([]byte, error) {
+	type plain UndoSummary
+	return json.Marshal(struct {
+		plain
+		ElapsedSeconds float64 `json:"elapsed_seconds"`
+	}{plain(s), s.Elapsed.Seconds()})
 }
 
 // Unfinished counts the records not dealt with: a run with any exits 1.
