@@ -53,6 +53,17 @@ func noArgs(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
+// oneArg takes exactly one positional argument, or says what it should
+// be as a usage error (exit 2): "import needs one FILE (...)".
+func oneArg(need string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != 1 {
+			return usageErrorf("%s needs one %s; see '%s --help'", cmd.Name(), need, cmd.CommandPath())
+		}
+		return nil
+	}
+}
+
 // rowsFailed is the quiet error of a run that finished with some rows
 // invalid or failed, already reported in the summary: exit code 1.
 func rowsFailed() error { return &exitError{code: exitRowsFailed} }
