@@ -225,7 +225,7 @@ func (a *app) importRows(ctx context.Context, in *importer.Input, file string, f
 		Update:      f.update,
 		IgnoreIDs:   f.ignoreIDs,
 		Repair:      f.repair,
-		Abandon:     abandonContext(ctx),
+		Abandon:     a.abandonContext(),
 		Progress:    a.stderr,
 		Terminal:    a.isTerminal(a.stderr),
 		Pacing:      writePacing(client),

@@ -77,7 +77,7 @@ func (a *app) runUndo(ctx context.Context, results string, f *undoFlags) error {
 		Target:      writeTarget(client, &f.client),
 		Force:       f.force,
 		Concurrency: f.concurrency,
-		Abandon:     abandonContext(ctx),
+		Abandon:     a.abandonContext(),
 		Progress:    a.stderr,
 		Terminal:    a.isTerminal(a.stderr),
 		Pacing:      writePacing(client),
