@@ -53,6 +53,17 @@ func noArgs(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
+// oneArg takes exactly one positional argument, or says what it should
+// be as a usage error (exit 2): "import needs one FILE (...)".
+func oneArg(need string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != 1 {
+			return usageErrorf("%s needs one %s; see '%s --help'", cmd.Name(), need, cmd.CommandPath())
+		}
+		return nil
+	}
+}
+
 // rowsFailed is the quiet error of a run that finished with some rows
 // invalid or failed, already reported in the summary: exit code 1.
 func rowsFailed() error { return &exitError{code: exitRowsFailed} }
@@ -85,23 +96,6 @@ func exitCode(err error) int {
 	return exitRowsFailed
 }
 
-type abandonKey struct{}
-
-// withAbandon attaches to ctx a second context, cancelled when work in
-// flight must be abandoned too (a second Ctrl-C).
-func withAbandon(ctx, abandon context.Context) context.Context {
-	return context.WithValue(ctx, abandonKey{}, abandon)
-}
-
-// abandonContext returns the context for work already in flight: it outlives
-// ctx's cancellation until a second interrupt.
-func abandonContext(ctx context.Context) context.Context {
-	if a, ok := ctx.Value(abandonKey{}).(context.Context); ok {
-		return a
-	}
-	return context.WithoutCancel(ctx)
-}
-
 // app is what the commands share: the process's streams and environment,
 // passed in so tests drive the CLI in-process.
 type app struct {
@@ -111,16 +105,32 @@ type app struct {
 	configDir      string // where login keeps tokens
 	cacheDir       string // where the embedded sandbox keeps its data
 	isTerminal     func(f any) bool
+	// abandon is cancelled by a second Ctrl-C: work already in flight
+	// (requests sent) is given up then, where the first one only stops
+	// new work (the command's context). nil: never.
+	abandon context.Context
 }
 
-// run is the whole program: it parses args and runs one command.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+// abandonContext returns the context for work already in flight: it
+// outlives the command's context until a second interrupt.
+func (a *app) abandonContext() context.Context {
+	if a.abandon != nil {
+		return a.abandon
+	}
+	return context.Background()
+}
+
+// run is the whole program: it parses args and runs one command. ctx ends
+// with the first interrupt (no new work starts), abandon with the second
+// (work in flight is given up).
+func run(ctx, abandon context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	a := &app{
 		stdin:      stdin,
 		stdout:     stdout,
 		stderr:     stderr,
 		getenv:     os.Getenv,
 		isTerminal: isTerminal,
+		abandon:    abandon,
 	}
 	if dir, err := os.UserConfigDir(); err == nil {
 		a.configDir = filepath.Join(dir, "contactbulk")

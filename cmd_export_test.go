@@ -653,7 +653,7 @@ func TestExportChurn(t *testing.T) {
 // previous file is untouched; only a clearly named temporary file may stay.
 func TestExportKilled(t *testing.T) {
 	if os.Getenv("CONTACTBULK_EXPORT_CHILD") != "" {
-		err := run(context.Background(), strings.Fields(os.Getenv("CONTACTBULK_EXPORT_CHILD")), os.Stdin, os.Stdout, os.Stderr)
+		err := run(context.Background(), nil, strings.Fields(os.Getenv("CONTACTBULK_EXPORT_CHILD")), os.Stdin, os.Stdout, os.Stderr)
 		os.Exit(exitCode(err))
 	}
 	h := newExportHarness(t, sandbox.Config{Faults: sandbox.Faults{Latency: 20 * time.Millisecond}})

@@ -94,12 +94,7 @@ differing or ambiguous, or duplicates found (the results file says which);
 
   # day-first dates, semicolon-separated Windows-1252 file
   contactbulk import --date-format DMY --delimiter ';' --encoding windows-1252 export.csv`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usageErrorf("import needs one FILE (a .csv or .xlsx, or - for stdin); see 'contactbulk import --help'")
-			}
-			return nil
-		},
+		Args: oneArg("FILE (a .csv or .xlsx, or - for stdin)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runImport(cmd.Context(), args[0], &f)
 		},
@@ -251,7 +246,7 @@ func (a *app) importRows(ctx context.Context, in *importer.Input, file string, f
 		IgnoreIDs:   f.ignoreIDs,
 		Inactive:    f.includeInactive,
 		Repair:      f.repair,
-		Abandon:     abandonContext(ctx),
+		Abandon:     a.abandonContext(),
 		Progress:    a.stderr,
 		Terminal:    a.isTerminal(a.stderr),
 		Pacing:      writePacing(client),

@@ -383,7 +383,7 @@ func (a *app) runSandbox(ctx context.Context, f sandboxFlags) error {
 	case <-ctx.Done():
 	case err = <-served:
 	}
-	shutdownCtx, cancel := context.WithTimeout(abandonContext(ctx), 5*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(a.abandonContext(), 5*time.Second)
 	defer cancel()
 	if serr := hs.Shutdown(shutdownCtx); serr != nil {
 		_ = hs.Close() // stalled requests: stop waiting for them

@@ -81,7 +81,7 @@ func TestSandboxCommand(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "sandbox.json")
 	args := []string{"sandbox", "--addr", "127.0.0.1:0", "--token", "cmd-test-token", "--records", "20", "--awkward", "--no-limits", "--data", data}
 	url, token, stdout, stderr, stop := startSandboxCommand(t, func(ctx context.Context, stdout, stderr io.Writer) error {
-		return run(ctx, args, strings.NewReader(""), stdout, stderr)
+		return run(ctx, nil, args, strings.NewReader(""), stdout, stderr)
 	})
 	if token != "cmd-test-token" || !strings.HasPrefix(url, "http://127.0.0.1:") {
 		t.Fatalf("printed URL %q token %q", url, token)
@@ -148,7 +148,7 @@ func TestSandboxCommand(t *testing.T) {
 	t.Run("data is there on the next run", func(t *testing.T) {
 		args := []string{"sandbox", "--addr", "127.0.0.1:0", "--data", data}
 		_, token, stdout, _, stop := startSandboxCommand(t, func(ctx context.Context, stdout, stderr io.Writer) error {
-			return run(ctx, args, strings.NewReader(""), stdout, stderr)
+			return run(ctx, nil, args, strings.NewReader(""), stdout, stderr)
 		})
 		if len(token) < 32 {
 			t.Errorf("random token %q is too short", token)
@@ -274,7 +274,7 @@ func TestSandboxCommandUsage(t *testing.T) {
 	})
 	t.Run("help has examples", func(t *testing.T) {
 		var stdout bytes.Buffer
-		if err := run(context.Background(), []string{"sandbox", "--help"}, strings.NewReader(""), &stdout, io.Discard); err != nil {
+		if err := run(context.Background(), nil, []string{"sandbox", "--help"}, strings.NewReader(""), &stdout, io.Discard); err != nil {
 			t.Fatal(err)
 		}
 		for _, want := range []string{"Examples:", "--records 1000 --awkward", "--password-env", "--allow-remote",
@@ -300,7 +300,7 @@ func TestSandboxDataInUse(t *testing.T) {
 	}
 	data := filepath.Join(a.cacheDir, "sandbox.json")
 	_, _, _, _, stop := startSandboxCommand(t, func(ctx context.Context, stdout, stderr io.Writer) error {
-		return run(ctx, []string{"sandbox", "--addr", "127.0.0.1:0", "--data", data}, strings.NewReader(""), stdout, stderr)
+		return run(ctx, nil, []string{"sandbox", "--addr", "127.0.0.1:0", "--data", data}, strings.NewReader(""), stdout, stderr)
 	})
 	check := func(what string, err error) {
 		t.Helper()
@@ -420,7 +420,7 @@ func TestSandboxCommandBehaviours(t *testing.T) {
 			t.Parallel()
 			args := append([]string{"sandbox", "--addr", "127.0.0.1:0", "--no-limits"}, tc.args...)
 			url, token, stdout, _, stop := startSandboxCommand(t, func(ctx context.Context, stdout, stderr io.Writer) error {
-				return run(ctx, args, strings.NewReader(""), stdout, stderr)
+				return run(ctx, nil, args, strings.NewReader(""), stdout, stderr)
 			})
 			defer stop()
 			_, behaviours, _ := strings.Cut(stdout.String(), "Behaviours:\n")
@@ -447,7 +447,7 @@ func TestSandboxCommandBehaviours(t *testing.T) {
 	t.Run("no behaviour, no behaviour lines", func(t *testing.T) {
 		t.Parallel()
 		_, _, stdout, _, stop := startSandboxCommand(t, func(ctx context.Context, stdout, stderr io.Writer) error {
-			return run(ctx, []string{"sandbox", "--addr", "127.0.0.1:0"}, strings.NewReader(""), stdout, stderr)
+			return run(ctx, nil, []string{"sandbox", "--addr", "127.0.0.1:0"}, strings.NewReader(""), stdout, stderr)
 		})
 		defer stop()
 		if strings.Contains(stdout.String(), "Behaviours:") {

@@ -46,12 +46,7 @@ interrupted.`,
 
   # in a script
   contactbulk undo --yes --json contacts.results.csv`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usageErrorf("undo needs one RESULTS file (the results file of the import to undo); see 'contactbulk undo --help'")
-			}
-			return nil
-		},
+		Args: oneArg("RESULTS file (the results file of the import to undo)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runUndo(cmd.Context(), args[0], &f)
 		},
@@ -82,7 +77,7 @@ func (a *app) runUndo(ctx context.Context, results string, f *undoFlags) error {
 		Target:      writeTarget(client, &f.client),
 		Force:       f.force,
 		Concurrency: f.concurrency,
-		Abandon:     abandonContext(ctx),
+		Abandon:     a.abandonContext(),
 		Progress:    a.stderr,
 		Terminal:    a.isTerminal(a.stderr),
 		Pacing:      writePacing(client),

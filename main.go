@@ -12,8 +12,8 @@ import (
 )
 
 func main() {
-	ctx, stop := interruptContext()
-	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	ctx, abandon, stop := interrupts()
+	err := run(ctx, abandon, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
 		if msg := err.Error(); msg != "" {
@@ -23,10 +23,10 @@ func main() {
 	os.Exit(exitCode(err))
 }
 
-// interruptContext returns a context cancelled by the first Ctrl-C or
-// SIGTERM (stop starting work) that carries a second one, cancelled by the
-// next signal (abandon work in flight).
-func interruptContext() (context.Context, func()) {
+// interrupts returns a context cancelled by the first Ctrl-C or SIGTERM
+// (stop starting work) and one cancelled by the next (abandon work in
+// flight), and the function that stops listening.
+func interrupts() (soft, hard context.Context, stop func()) {
 	soft, cancelSoft := context.WithCancel(context.Background())
 	hard, cancelHard := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 2)
@@ -40,7 +40,7 @@ func interruptContext() (context.Context, func()) {
 			cancelHard()
 		}
 	}()
-	return withAbandon(soft, hard), func() {
+	return soft, hard, func() {
 		signal.Stop(sigs)
 		close(sigs)
 		cancelSoft()

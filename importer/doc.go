@@ -1,9 +1,19 @@
 // Package importer turns a spreadsheet of contract contacts into records in
 // a Nexudus space, exactly once, and can take them out again (Undo).
 //
-// Reading. Open reads a CSV or XLSX file (or stdin, spooled) and maps its
-// header with package mapping; Input.Rows starts a fresh pass that yields
-// Rows in constant memory. DryRun checks every row with no network.
+// Reading (input.go, scan.go, spool.go, source.go, xlsx.go). Open takes a
+// CSV or XLSX file; what cannot be read twice (stdin, a pipe, a device) is
+// first spooled to a 0600 temp file named with the pid, so that a later
+// run clears a killed run's spools. One quick survey of a CSV decides its
+// encoding from the whole file (never switched for one bad byte), its
+// delimiter (or a sep= line), its line ends and the order its dates prove,
+// and bounds what it may be (lines, rows; a workbook's unpacked size).
+// Open maps the header with package mapping (a title row above it is
+// skipped). Input.Rows starts a fresh pass: one goroutine reads records,
+// mappers on every core turn them into Rows (contact, problems, the fields
+// given), and the repeat check runs in order, in constant memory.
+// DryRun checks every row with no network and groups the problems it
+// reports; ReadOptions.Raw reads a results file back as it is.
 //
 // Who a row is. A row is a person, not a line of text: its contract, its
 // contact type, and either its CoworkerId or its name compared as

@@ -39,7 +39,7 @@ func DryRun(ctx context.Context, in *Input, results string, report io.Writer) (S
 	}
 	var w *ResultsWriter
 	if results != "" {
-		if w, err = CreateResults(results, src.Columns()); err != nil {
+		if w, err = CreateResults(results, src.Columns(), ResultsShape(results, in.Shape())); err != nil {
 			return sum, err
 		}
 		defer func() {
@@ -90,7 +90,7 @@ func DryRun(ctx context.Context, in *Input, results string, report io.Writer) (S
 			lookups.add(row)
 		}
 		if w != nil {
-			if err := w.Write(row.Line, status, id, text, row.Cells); err != nil {
+			if err := w.Write(row.Line, status, id, text, row.Cells, src.BadCells(row)); err != nil {
 				sum.Elapsed = time.Since(start)
 				return sum, err
 			}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,13 +66,10 @@ func TestGolden(t *testing.T) {
 			}
 			sum.Elapsed, sum.Results = 0, ""
 			sum.WriteText(&report)
-			got, err := os.ReadFile(results)
-			if err != nil {
-				t.Fatal(err)
-			}
 			if st, _ := os.Stat(results); st.Mode().Perm() != 0o600 {
 				t.Errorf("results file mode %v, want 0600", st.Mode().Perm())
 			}
+			got := resultsAsCSV(t, results, in.Shape())
 			compareGolden(t, filepath.Join(dir, "results.golden.csv"), got, true)
 			compareGolden(t, filepath.Join(dir, "report.golden.txt"), report.Bytes(), false)
 		})
@@ -172,4 +170,35 @@ func TestContacts(t *testing.T) {
 	if r.Line != 2 {
 		t.Errorf("line = %d, want 2", r.Line)
 	}
+}
+
+// resultsAsCSV reads a results file back with the importer's own reader,
+// checks that it is written as its input was (encoding, byte order mark,
+// delimiter), and returns its records as UTF-8 CSV with commas, the form
+// of the golden files.
+func resultsAsCSV(t *testing.T, path string, input Shape) []byte {
+	t.Helper()
+	in, err := Open(path, nil, ReadOptions{Raw: true})
+	if err != nil {
+		t.Fatalf("read the results file back: %v", err)
+	}
+	defer in.Close()
+	got, want := in.Shape(), input
+	switch {
+	case strings.HasPrefix(input.Encoding, "utf-16"):
+		want.Encoding, want.BOM = "utf-16le", true
+	case input.Encoding == "windows-1252":
+		want.BOM = false
+	}
+	if got.Encoding != want.Encoding || got.BOM != want.BOM || got.Delimiter != want.Delimiter || got.CRLF != want.CRLF {
+		t.Errorf("results file written as %+v, want it as its input %+v", got, want)
+	}
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	err = in.Records(context.Background(), func(_ int, rec []string) error { return w.Write(rec) })
+	w.Flush()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }

@@ -24,6 +24,9 @@ type ReadOptions struct {
 	DateFormat string          // resolves ambiguous dates: "DMY" (31/12/1990) or "MDY" (12/31/1990); "" infers it from the column's own dates, else refuses them
 	Mapping    mapping.Mapping // explicit column->field and constant fields (from --mapping FILE, --map, --set)
 	Today      time.Time       // dates after this day are refused; zero means the current day
+	// Raw reads the file's records as they are, header included, with no
+	// header mapping or validation: a results file read back (Records).
+	Raw bool
 }
 
 // Input is an opened input file, readable in several passes: validate

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/text/encoding/unicode/utf32"
 
 	"contactbulk/mapping"
+	"contactbulk/table"
 )
 
 func writeFile(t *testing.T, name, content string) string {
@@ -202,7 +203,7 @@ func TestXLSX(t *testing.T) {
 func TestResultsFile(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"contacts.csv", "contacts.results.csv"},
-		{"dir/book.xlsx", filepath.Join("dir", "book.results.csv")},
+		{"dir/book.xlsx", filepath.Join("dir", "book.results.xlsx")},
 		{"dir/contacts.results.csv", filepath.Join("dir", "contacts.results.csv")},
 		{"-", "stdin.results.csv"},
 	} {
@@ -215,17 +216,17 @@ func TestResultsFile(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "r.csv")
 	os.WriteFile(path, []byte("old\n"), 0o600)
-	w, err := CreateResults(path, []string{"Name"})
+	w, err := CreateResults(path, []string{"Name"}, table.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Write(2, Failed, 0, "line one\nline two", []string{"=cmd"})
+	w.Write(2, Failed, 0, "line one\nline two", []string{"=cmd"}, nil)
 	w.Abort()
 	if b, _ := os.ReadFile(path); string(b) != "old\n" {
 		t.Errorf("after Abort the file holds %q", b)
 	}
-	w, _ = CreateResults(path, []string{"Name"})
-	w.Write(2, Created, 42, "", []string{"=cmd"})
+	w, _ = CreateResults(path, []string{"Name"}, table.Options{})
+	w.Write(2, Created, 42, "", []string{"=cmd"}, nil)
 	if err := w.Commit(); err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +236,7 @@ func TestResultsFile(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("temp files left: %v", entries)
 	}
-	if _, err := CreateResults(filepath.Join(dir, "missing", "r.csv"), nil); err == nil {
+	if _, err := CreateResults(filepath.Join(dir, "missing", "r.csv"), nil, table.Options{}); err == nil {
 		t.Error("CreateResults in a missing folder succeeded")
 	}
 }

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -369,11 +371,7 @@ func (j *journal) createInFlight(key string) (inFlight, bool) {
 func (j *journal) createsInFlight() []inFlight {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	out := make([]inFlight, 0, len(j.creates))
-	for _, w := range j.creates {
-		out = append(out, w)
-	}
-	return out
+	return slices.Collect(maps.Values(j.creates))
 }
 
 // updateInFlight returns the update of row key whose outcome is unknown.
@@ -388,11 +386,7 @@ func (j *journal) updateInFlight(key string) (inFlight, bool) {
 func (j *journal) updatesInFlight() []inFlight {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	out := make([]inFlight, 0, len(j.updates))
-	for _, w := range j.updates {
-		out = append(out, w)
-	}
-	return out
+	return slices.Collect(maps.Values(j.updates))
 }
 
 // wasUpdated reports whether this import updated record id.
@@ -404,17 +398,6 @@ func (j *journal) wasUpdated(id int64) bool {
 
 // version returns the journal's format version.
 func (j *journal) version() int { return j.ver }
-
-// deletesInFlight returns every delete whose outcome is unknown.
-func (j *journal) deletesInFlight() map[int64]inFlight {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	out := make(map[int64]inFlight, len(j.deletes))
-	for id, w := range j.deletes {
-		out[id] = w
-	}
-	return out
-}
 
 // createdFor returns the record this import last created for row key, or 0.
 func (j *journal) createdFor(key string) int64 {
@@ -437,11 +420,7 @@ func (j *journal) createdBy(id int64) (string, bool) {
 func (j *journal) createdIDs() map[int64]string {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	out := make(map[int64]string, len(j.created))
-	for id, key := range j.created {
-		out[id] = key
-	}
-	return out
+	return maps.Clone(j.created)
 }
 
 // wasDeleted reports whether this import deleted record id.

@@ -75,7 +75,7 @@ func TestJournalReplay(t *testing.T) {
 	if !j.wasDeleted(101) || j.wasDeleted(104) {
 		t.Error("deleted records wrong: want 101 deleted, 104 not")
 	}
-	if w, ok := j.deletesInFlight()[104]; !ok || w.Key != a {
+	if w, ok := j.deletes[104]; !ok || w.Key != a {
 		t.Errorf("delete in flight: %+v %v, want record 104 of a", w, ok)
 	}
 	if !j.knows(a) || !j.knows(c) || j.knows("1001/1/name:zz") {

@@ -608,11 +608,11 @@ func (s *LookupSummary) String() string {
 	return text
 }
 
-// lookupFailure is a row a lookup made invalid: why, and the Ids it did find,
-// for the results file.
+// lookupFailure is a row a lookup made invalid: why, and the Ids it did
+// find, for the results file.
 type lookupFailure struct {
-	msg     string
-	contact mapping.Contact
+	problems []Problem
+	contact  mapping.Contact
 }
 
 // lookUp gives the rows that name records by lookup values the Ids they
@@ -649,7 +649,7 @@ func (r *runner) lookUp(ctx context.Context) error {
 			ps := l.resolve(it.lookups, &it.contact, &it.given)
 			it.lookups = nil // answered: the Ids are the row's now
 			if len(ps) > 0 {
-				r.failLookup(it, problemText(ps))
+				r.failLookup(it, ps)
 				continue
 			}
 		}
@@ -663,11 +663,11 @@ func (r *runner) lookUp(ctx context.Context) error {
 }
 
 // failLookup takes the row out of the run as invalid, saying why.
-func (r *runner) failLookup(it *item, msg string) {
+func (r *runner) failLookup(it *item, problems []Problem) {
 	if r.failedLookups == nil {
 		r.failedLookups = make(map[int]lookupFailure)
 	}
-	r.failedLookups[it.line] = lookupFailure{msg: msg, contact: it.contact}
+	r.failedLookups[it.line] = lookupFailure{problems: problems, contact: it.contact}
 	r.invalid++
 	r.looked.Invalid++
 }
@@ -687,7 +687,7 @@ func (r *runner) refuseRepeats() {
 			case it.contact.CoworkerID != nil:
 				what = repeatsCoworker
 			}
-			r.failLookup(it, fmt.Sprintf("repeats row %d (%s, once looked up)", line, what))
+			r.failLookup(it, []Problem{{Message: fmt.Sprintf("repeats row %d (%s, once looked up)", line, what)}})
 			continue
 		}
 		first[it.key] = it.line
@@ -814,4 +814,10 @@ func verb(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// cellsOf returns the cells the problems name, as BadCells does for a
+// row's own problems: a field's or a lookup's column.
+func (s *Source) cellsOf(problems []Problem) []int {
+	return s.BadCells(&Row{Problems: problems})
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"contactbulk/nexudus"
 	"contactbulk/sandbox"
 	"contactbulk/sandbox/sandboxtest"
@@ -451,5 +453,51 @@ func TestLookupsStopOnAHalfList(t *testing.T) {
 	}
 	if n := e.s.Requests("GET", contractsList); n != 4 {
 		t.Errorf("the contracts list was asked %d times, want 4 (two pages, twice)", n)
+	}
+}
+
+// TestLookupsWorkbook: a workbook that names its records gets a results
+// workbook with the Ids found in their own columns, and the cell of a
+// name that matched nothing marked as wrong; fed back as it is, it
+// creates nothing twice.
+func TestLookupsWorkbook(t *testing.T) {
+	t.Parallel()
+	e := newLookupEnv(t, sandbox.Config{})
+	path := writeWorkbook(t, e.dir, "members.xlsx", [][]string{
+		{"Name", "Holder Email", "Country"},
+		{"Ann Lee", "grace@compiler.example", "GB"},
+		{"Bob Roe", "nobody@nowhere.example", "Spain"},
+	})
+	sum, err := Run(context.Background(), openInput(t, path), e.client, Options{SkipInvalid: true, LandingWait: testLandingWait})
+	if err != nil || sum.Created != 1 || sum.Invalid != 1 {
+		t.Fatalf("%+v, %v; want 1 created, 1 invalid", countsOf(sum), err)
+	}
+	results := filepath.Join(e.dir, "members.results.xlsx")
+	x, err := excelize.OpenFile(results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	sheet := x.GetSheetName(0)
+	rows, err := x.GetRows(sheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(rows[0], ","); got != "row,status,id,error,Name,Holder Email,Country,CoworkerContractId,CountryId" {
+		t.Errorf("header %q", got)
+	}
+	if got := strings.Join(rows[1][7:], ","); got != "1002,1" {
+		t.Errorf("Ids found for row 2: %q", got)
+	}
+	if got := strings.Join(rows[2][7:], ","); got != ",3" {
+		t.Errorf("Ids found for row 3: %q", got)
+	}
+	plain, _ := x.GetCellStyle(sheet, "E3")
+	if st, _ := x.GetCellStyle(sheet, "F3"); st == plain {
+		t.Error("the holder email that matched nothing is not marked")
+	}
+	sum, err = Run(context.Background(), openInput(t, results), e.client, Options{Results: results, SkipInvalid: true, LandingWait: testLandingWait})
+	if err != nil || sum.Created != 0 || sum.Skipped != 1 || e.s.Sandbox.Count() != 1 {
+		t.Errorf("fed back: %+v, %v, %d records; want 1 already done, nothing created", countsOf(sum), err, e.s.Sandbox.Count())
 	}
 }

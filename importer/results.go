@@ -1,22 +1,18 @@
 package importer
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/csv"
+	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/gocarina/gocsv"
-
 	"contactbulk/mapping"
-	"contactbulk/safefile"
+	"contactbulk/table"
 )
 
 // The statuses a results file adds to those of source.go.
@@ -29,38 +25,57 @@ const (
 )
 
 // ResultsWriter writes a results file: header row,status,id,error and the
-// input's columns, then one line per input data row, in input order, with
-// every cell neutralised with mapping.Quote. It writes to a 0600 temp file
-// in the same folder, renamed into place by Commit, so a crash never
-// leaves half a file.
+// input's columns, then one line per input data row, in input order. It
+// writes through the table package: CSV (every cell neutralised with
+// mapping.Quote) or XLSX (text cells, the header frozen, the status and
+// the wrong cells marked), under a temporary name renamed into place by
+// Commit, so a crash never leaves half a file.
 type ResultsWriter struct {
-	path string
-	f    *safefile.File
-	bw   *bufio.Writer
-	w    *gocsv.SafeCSVWriter
-	rec  []string
+	path  string
+	f     *table.File
+	rec   []string
+	marks []table.Mark
+}
+
+// ResultsShape returns how the results file at path is written when its
+// input was in: XLSX for a .xlsx path; otherwise CSV the way the input was
+// written, so that Excel opens it as it opened the input (its encoding,
+// byte order mark, delimiter and line ends), and UTF-8 with a byte order
+// mark for an input that was a workbook.
+func ResultsShape(path string, in Shape) table.Options {
+	if f, _ := table.FormatOf(path); f == table.XLSX {
+		return table.Options{Format: table.XLSX, Sheet: "Results"}
+	}
+	if in.XLSX {
+		return table.Options{BOM: true, CRLF: true}
+	}
+	opt := table.Options{Comma: in.Delimiter, CRLF: in.CRLF, BOM: in.BOM}
+	switch {
+	case strings.HasPrefix(in.Encoding, "utf-16"), strings.HasPrefix(in.Encoding, "utf-32"):
+		opt.Encoding, opt.BOM = table.UTF16LE, true // Excel's "Unicode text"
+	case in.Encoding == "windows-1252":
+		opt.Encoding, opt.BOM = table.Windows1252, false
+	}
+	return opt
 }
 
 // CreateResults starts a results file at path for an input with the given
-// columns. It returns an error when the folder is not writable.
-func CreateResults(path string, columns []string) (*ResultsWriter, error) {
-	f, err := safefile.Create(path)
+// columns, written as opt says (see ResultsShape). It returns an error
+// when the folder is not writable.
+func CreateResults(path string, columns []string, opt table.Options) (*ResultsWriter, error) {
+	header := append(resultsColumns[:len(resultsColumns):len(resultsColumns)], columns...)
+	f, err := table.Create(path, header, opt)
 	if err != nil {
 		return nil, fmt.Errorf("write results %s: %w", path, err)
 	}
-	bw := bufio.NewWriterSize(f, 64<<10)
-	rw := &ResultsWriter{path: path, f: f, bw: bw, w: gocsv.NewSafeCSVWriter(csv.NewWriter(bw))}
-	header := append(resultsColumns[:len(resultsColumns):len(resultsColumns)], columns...)
-	if err := rw.writeRecord(header); err != nil {
-		rw.Abort()
-		return nil, err
-	}
-	return rw, nil
+	return &ResultsWriter{path: path, f: f}, nil
 }
 
 // Write adds the line of one input row: its row number, status, the Id
-// created or found (0: none), the message, and the row's own cells.
-func (w *ResultsWriter) Write(line int, status Status, id int64, msg string, cells []string) error {
+// created or found (0: none), the message, the row's own cells, and the
+// indexes of the cells that are wrong (marked in XLSX, with the status and
+// the message).
+func (w *ResultsWriter) Write(line int, status Status, id int64, msg string, cells []string, bad []int) error {
 	w.rec = append(w.rec[:0], strconv.Itoa(line), string(status), "", oneLine(msg))
 	if id != 0 {
 		w.rec[2] = strconv.FormatInt(id, 10)
@@ -71,17 +86,35 @@ func (w *ResultsWriter) Write(line int, status Status, id int64, msg string, cel
 		// neutralised cell is not quoted twice.
 		w.rec = append(w.rec, mapping.Unquote(c))
 	}
-	return w.writeRecord(w.rec)
-}
-
-func (w *ResultsWriter) writeRecord(rec []string) error {
-	for i, c := range rec {
-		rec[i] = mapping.Quote(c)
+	mark := markOf(status)
+	w.marks = w.marks[:0]
+	if mark != table.Plain {
+		w.marks = append(w.marks, table.Plain, mark, table.Plain, mark)
+		for range cells {
+			w.marks = append(w.marks, table.Plain)
+		}
+		for _, i := range bad {
+			if i >= 0 && i < len(cells) {
+				w.marks[len(resultsColumns)+i] = table.Error
+			}
+		}
 	}
-	if err := w.w.Write(rec); err != nil {
+	if err := w.f.WriteMarked(w.rec, w.marks); err != nil {
 		return fmt.Errorf("write results %s: %w", w.path, err)
 	}
 	return nil
+}
+
+// markOf is how a status is marked in an XLSX results file: refused rows
+// in red, rows that need a look in amber.
+func markOf(s Status) table.Mark {
+	switch s {
+	case Invalid, Failed:
+		return table.Error
+	case Pending, Differs, Ambiguous:
+		return table.Warning
+	}
+	return table.Plain
 }
 
 // oneLine keeps a message on one line of the file.
@@ -94,32 +127,31 @@ func oneLine(s string) string {
 
 // Commit finishes the file and renames it into place.
 func (w *ResultsWriter) Commit() error {
-	w.w.Flush()
-	err := w.w.Error()
-	if err == nil {
-		err = w.bw.Flush()
-	}
-	if err != nil {
-		w.f.Abort()
+	if err := w.f.Commit(); err != nil {
 		return fmt.Errorf("write results %s: %w", w.path, err)
 	}
-	return w.f.Commit()
+	return nil
 }
 
 // Abort drops the file being written; the previous file at path, if any,
 // stays as it was.
 func (w *ResultsWriter) Abort() { w.f.Abort() }
 
-// DefaultResultsPath returns NAME.results.csv beside the input (for stdin,
-// "-", stdin.results.csv in the working folder).
+// DefaultResultsPath returns NAME.results.csv beside the input, or
+// NAME.results.xlsx for a workbook (for stdin, "-", stdin.results.csv in
+// the working folder).
 func DefaultResultsPath(inputPath string) string {
-	if inputPath == "-" || inputPath == "" {
+	if inputPath == "-" || inputPath == "" || inputPath == "stdin" {
 		return "stdin.results.csv"
 	}
 	base := filepath.Base(inputPath)
-	name := strings.TrimSuffix(base, filepath.Ext(base))
-	name = strings.TrimSuffix(name, ".results")
-	return filepath.Join(filepath.Dir(inputPath), name+".results.csv")
+	ext := filepath.Ext(base)
+	name := strings.TrimSuffix(strings.TrimSuffix(base, ext), ".results")
+	out := ".results.csv"
+	if strings.EqualFold(ext, ".xlsx") {
+		out = ".results.xlsx"
+	}
+	return filepath.Join(filepath.Dir(inputPath), name+out)
 }
 
 // CheckOutputs checks, before anything is written anywhere, that the
@@ -185,24 +217,66 @@ func same(a, b string) bool {
 }
 
 // isResults reports whether the file at path is a results file: its
-// header starts with row,status,id,error (after a byte order mark), or it
-// is empty.
+// header, read as the importer reads any sheet (CSV in any encoding, or
+// XLSX), starts with row,status,id,error; an empty file counts (a run
+// killed before writing it).
 func isResults(path string) (bool, error) {
-	f, err := os.Open(path)
+	st, err := os.Stat(path)
 	if err != nil {
 		return false, err
 	}
-	defer f.Close()
-	head := make([]byte, 64)
-	n, err := io.ReadFull(f, head)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return false, err
-	}
-	head = bytes.TrimPrefix(head[:n], []byte("\uFEFF"))
-	if len(head) == 0 {
+	if st.Size() == 0 {
 		return true, nil
 	}
-	return bytes.HasPrefix(bytes.ToLower(head), []byte(strings.Join(resultsColumns[:], ","))), nil
+	in, err := Open(path, nil, ReadOptions{Raw: true})
+	if err != nil {
+		return false, nil // not a sheet at all
+	}
+	defer in.Close()
+	ours := false
+	err = in.Records(context.Background(), func(_ int, header []string) error {
+		ours = len(header) >= len(resultsColumns)
+		for i, c := range resultsColumns {
+			ours = ours && strings.EqualFold(strings.TrimSpace(header[i]), c)
+		}
+		return errStopRecords
+	})
+	if err != nil && !errors.Is(err, errStopRecords) {
+		return false, err
+	}
+	return ours, nil
+}
+
+// errStopRecords ends a pass of Records early.
+var errStopRecords = errors.New("stop")
+
+// readResultsFile reads a whole results file back, header first, and says
+// how it was written, so that it can be written again the same way.
+func readResultsFile(ctx context.Context, path string) ([][]string, Shape, error) {
+	ok, err := isResults(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, Shape{}, fmt.Errorf("%s does not exist: give the results file of the import", path)
+	}
+	if err != nil {
+		return nil, Shape{}, fmt.Errorf("read %s: %w", path, unwrapPath(err))
+	}
+	if !ok {
+		return nil, Shape{}, fmt.Errorf("%s is not a contactbulk results file (its first columns are not row,status,id,error)", path)
+	}
+	in, err := Open(path, nil, ReadOptions{Raw: true})
+	if err != nil {
+		return nil, Shape{}, err
+	}
+	defer in.Close()
+	var recs [][]string
+	err = in.Records(ctx, func(_ int, rec []string) error {
+		recs = append(recs, slices.Clone(rec))
+		return nil
+	})
+	if err != nil {
+		return nil, Shape{}, fmt.Errorf("read %s: %w", path, err)
+	}
+	return recs, in.Shape(), nil
 }
 
 // unwrapPath drops the path an *os.PathError repeats.

@@ -11,6 +11,7 @@ import (
 
 	"contactbulk/mapping"
 	"contactbulk/nexudus"
+	"contactbulk/table"
 )
 
 // API is what an import needs from the Nexudus client (*nexudus.Client
@@ -478,15 +479,31 @@ func pronoun(n int) string {
 }
 
 // writeResults writes the results file from a final pass over the input,
-// joined in order with the rows' outcomes, and counts the summary.
+// joined in order with the rows' outcomes, and counts the summary. The
+// file is written as its input was (ResultsShape); a Windows-1252 file
+// that cannot hold a message (a value from the space quoted in it) is
+// written again as UTF-8 with a byte order mark, which Excel opens as
+// well, rather than with '?' for what it lost.
 func (r *runner) writeResults(sum *Summary) error {
+	opt := ResultsShape(r.opt.Results, r.in.Shape())
+	counted := *sum
+	err := r.writeResultsAs(sum, opt)
+	if errors.Is(err, table.ErrNotEncodable) && opt.Encoding == table.Windows1252 {
+		*sum = counted
+		opt.Encoding, opt.BOM = table.UTF8, true
+		err = r.writeResultsAs(sum, opt)
+	}
+	return err
+}
+
+func (r *runner) writeResultsAs(sum *Summary, opt table.Options) error {
 	src, err := r.in.Rows()
 	if err != nil {
 		return fmt.Errorf("read %s: %w", r.in.Name(), err)
 	}
 	defer src.Close()
 	ids := r.idColumns(src)
-	w, err := CreateResults(r.opt.Results, ids.header(src.Columns()))
+	w, err := CreateResults(r.opt.Results, ids.header(src.Columns()), opt)
 	if err != nil {
 		return err
 	}
@@ -502,8 +519,9 @@ func (r *runner) writeResults(sum *Summary) error {
 		}
 		status, id, msg, already := Invalid, int64(0), problemText(row.Problems), false
 		var found *mapping.Contact // the Ids the row's lookups found
+		bad := src.BadCells(row)
 		if f, ok := r.failedLookups[row.Line]; ok && row.Valid() {
-			msg, found = f.msg, &f.contact
+			msg, found, bad = problemText(f.problems), &f.contact, src.cellsOf(f.problems)
 		} else if row.Valid() {
 			if next >= len(r.items) || r.items[next].line != row.Line {
 				w.Abort()
@@ -515,7 +533,7 @@ func (r *runner) writeResults(sum *Summary) error {
 			found = &it.contact
 		}
 		sum.note(row.Line, status, msg, already)
-		if err := w.Write(row.Line, status, id, msg, ids.cells(row, found)); err != nil {
+		if err := w.Write(row.Line, status, id, msg, ids.cells(row, found), bad); err != nil {
 			w.Abort()
 			return err
 		}

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -57,27 +58,28 @@ var resultsColumns = [4]string{"row", "status", "id", "error"}
 
 // Source yields the data rows of one pass, in order, in constant memory.
 type Source struct {
-	in      *Input
-	rd      gocsv.CSVReader // the file's records, header first
-	closers []io.Closer
-	columns []string
-	results bool // the input is a results file: strip its four columns
-	layout  *mapping.Layout
-	notes   []string
-	line    int
-	lastEnd int       // the file line the previous record ended on (CSV)
-	sheet   *xlsxRows // the .xlsx reader, nil for CSV
-	xlsx    bool
-	pre     batch // data rows read while looking for the header
-	dateCol int   // the record index of the date column, -1 for none
-	seed    maphash.Seed
-	seen    *rowSet        // repeat key -> first row
-	batches chan *batch    // batches in order, mapped or being mapped
-	work    chan *batch    // batches to map
-	stop    chan struct{}  // closed by Close: the goroutines stop
-	wg      sync.WaitGroup // the reader and the mappers
-	cur     *batch
-	next    int // the next row of cur
+	in         *Input
+	rd         gocsv.CSVReader // the file's records, header first
+	closers    []io.Closer
+	columns    []string
+	results    bool // the input is a results file: strip its four columns
+	layout     *mapping.Layout
+	notes      []string
+	line       int
+	lastEnd    int       // the file line the previous record ended on (CSV)
+	sheet      *xlsxRows // the .xlsx reader, nil for CSV
+	xlsx       bool
+	pre        batch // data rows read while looking for the header
+	headerLine int   // the header's row number (raw passes)
+	dateCol    int   // the record index of the date column, -1 for none
+	seed       maphash.Seed
+	seen       *rowSet        // repeat key -> first row
+	batches    chan *batch    // batches in order, mapped or being mapped
+	work       chan *batch    // batches to map
+	stop       chan struct{}  // closed by Close: the goroutines stop
+	wg         sync.WaitGroup // the reader and the mappers
+	cur        *batch
+	next       int // the next row of cur
 }
 
 // batch is a run of records read ahead, each with its row number, and
@@ -246,6 +248,11 @@ func (s *Source) readHeader() error {
 	if len(rows.recs) == 0 {
 		return badInput("%s is empty: it needs a header row and at least one data row", s.in.name)
 	}
+	if s.in.opt.Raw {
+		s.columns, s.headerLine = trimHeader(rows.recs[0]), rows.lines[0]
+		s.pre = batch{recs: rows.recs[1:], lines: rows.lines[1:]}
+		return nil
+	}
 	if header < 0 {
 		header = 0
 	}
@@ -354,6 +361,78 @@ func blank(rec []string) bool {
 		}
 	}
 	return true
+}
+
+// Records calls fn with the header (line 0 for it is its row number) and
+// then every non-blank record of a fresh pass, as read: no mapping, no
+// check. It is for files opened with ReadOptions.Raw, such as a results
+// file read back. fn's error ends the pass and is returned.
+func (in *Input) Records(ctx context.Context, fn func(line int, rec []string) error) error {
+	s, err := in.header(0)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := fn(s.headerLine, s.columns); err != nil {
+		return err
+	}
+	for i, rec := range s.pre.recs {
+		if err := fn(s.pre.lines[i], rec); err != nil {
+			return err
+		}
+	}
+	for n := 0; ; n++ {
+		if n%1024 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		rec, err := s.read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if !blank(rec) {
+			if err := fn(s.line, rec); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// BadCells returns the indexes of the row's cells that its problems are
+// about, for marking them in a results workbook.
+func (s *Source) BadCells(r *Row) []int {
+	var out []int
+	for _, p := range r.Problems {
+		if i := s.cellOf(p.Column); i >= 0 {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// cellOf returns the index of the cell a problem's column names: a
+// field's column, the Id column, or a header; -1 for none.
+func (s *Source) cellOf(column string) int {
+	switch {
+	case column == "":
+		return -1
+	case strings.EqualFold(column, "Id"):
+		return s.layout.IDColumn()
+	}
+	if fi, ok := mapping.LookupField(column); ok {
+		return s.layout.Column(fi)
+	}
+	if k, ok := mapping.LookupByName(column); ok {
+		return s.layout.LookupColumn(k)
+	}
+	for i, h := range s.columns {
+		if strings.EqualFold(h, column) {
+			return i
+		}
+	}
+	return -1
 }
 
 // Columns returns the input's own header cells, without a results file's

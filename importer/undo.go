@@ -1,15 +1,11 @@
 package importer
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,8 +14,9 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"contactbulk/mapping"
 	"contactbulk/nexudus"
-	"contactbulk/safefile"
+	"contactbulk/table"
 )
 
 // UndoOptions configures Undo.
@@ -94,10 +91,11 @@ func Undo(ctx context.Context, results string, api API, opt UndoOptions) (UndoSu
 	}
 	start := opt.now()
 	sum := UndoSummary{Results: results}
-	lines, err := readResultsIDs(results)
+	recs, shape, err := readResultsFile(ctx, results)
 	if err != nil {
 		return sum, &inputError{err}
 	}
+	lines := resultsIDs(recs)
 	j, err := openJournal(JournalPath(results), results, opt.Target)
 	if err != nil {
 		return sum, &inputError{err}
@@ -112,7 +110,7 @@ func Undo(ctx context.Context, results string, api API, opt UndoOptions) (UndoSu
 	if errors.Is(err, ErrUndoDeclined) {
 		return sum, err
 	}
-	if werr := u.rewrite(results); werr != nil && err == nil {
+	if werr := u.rewrite(results, recs, shape); werr != nil && err == nil {
 		err = werr
 	}
 	u.count()
@@ -414,22 +412,9 @@ func (u *undo) count() {
 	}
 }
 
-// readResultsIDs reads the row, status and id columns of a results file.
-func readResultsIDs(path string) ([]resultsLine, error) {
-	ok, err := isResults(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s does not exist: give the results file of the import to undo", path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, unwrapPath(err))
-	}
-	if !ok {
-		return nil, fmt.Errorf("%s is not a contactbulk results file (its first columns are not row,status,id,error)", path)
-	}
-	recs, err := readCSVFile(path)
-	if err != nil {
-		return nil, err
-	}
+// resultsIDs reads the row, status and id columns of a results file's
+// records (header first).
+func resultsIDs(recs [][]string) []resultsLine {
 	var out []resultsLine
 	for _, rec := range recs[min(1, len(recs)):] {
 		if len(rec) < len(resultsColumns) {
@@ -439,42 +424,27 @@ func readResultsIDs(path string) ([]resultsLine, error) {
 		id, _ := strconv.ParseInt(strings.TrimSpace(rec[2]), 10, 64)
 		out = append(out, resultsLine{row: row, status: Status(strings.ToLower(strings.TrimSpace(rec[1]))), id: id})
 	}
-	return out, nil
+	return out
 }
 
-// readCSVFile reads a whole results file written by contactbulk.
-func readCSVFile(path string) ([][]string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, unwrapPath(err))
-	}
-	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\uFEFF"))))
-	cr.FieldsPerRecord = -1
-	recs, err := cr.ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	return recs, nil
-}
-
-// rewrite writes the results file again with the undone rows marked.
-func (u *undo) rewrite(path string) error {
+// rewrite writes the results file again, as it was written, with the
+// undone rows marked.
+func (u *undo) rewrite(path string, recs [][]string, shape Shape) error {
 	byID := make(map[int64]*undoTarget, len(u.list))
 	for _, t := range u.list {
 		byID[t.id] = t
 	}
-	recs, err := readCSVFile(path)
-	if err != nil {
-		return err
-	}
-	f, err := safefile.Create(path)
+	f, err := table.Create(path, recs[0], ResultsShape(path, shape))
 	if err != nil {
 		return fmt.Errorf("write results %s: %w", path, err)
 	}
-	bw := bufio.NewWriter(f)
-	w := csv.NewWriter(bw)
-	for i, rec := range recs {
-		if i > 0 && len(rec) >= len(resultsColumns) {
+	var marks []table.Mark
+	for _, rec := range recs[1:] {
+		for i := range rec {
+			rec[i] = mapping.Unquote(rec[i]) // quoted again on writing
+		}
+		marks = marks[:0]
+		if len(rec) >= len(resultsColumns) {
 			id, _ := strconv.ParseInt(strings.TrimSpace(rec[2]), 10, 64)
 			switch t := byID[id]; {
 			case t != nil && t.status == Deleted:
@@ -484,22 +454,19 @@ func (u *undo) rewrite(path string) error {
 			case u.notOurs[id]:
 				rec[3] = "not created by this import (its journal): left by undo"
 			}
+			if m := markOf(Status(rec[1])); m != table.Plain {
+				marks = append(marks, table.Plain, m, table.Plain, m)
+			}
 		}
-		if err := w.Write(rec); err != nil {
+		if err := f.WriteMarked(rec, marks); err != nil {
 			f.Abort()
 			return fmt.Errorf("write results %s: %w", path, err)
 		}
 	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		f.Abort()
+	if err := f.Commit(); err != nil {
 		return fmt.Errorf("write results %s: %w", path, err)
 	}
-	if err := bw.Flush(); err != nil {
-		f.Abort()
-		return fmt.Errorf("write results %s: %w", path, err)
-	}
-	return f.Commit()
+	return nil
 }
 
 // WriteText writes the undo summary for people.
@@ -530,6 +497,15 @@ func (s UndoSummary) WriteText(w io.Writer) {
 	}
 	fmt.Fprintf(&b, "results: %s\n", s.Results)
 	io.WriteString(w, b.String())
+}
+
+// MarshalJSON writes the summary with its elapsed time in seconds.
+func (s UndoSummary) MarshalJSON() ([]byte, error) {
+	type plain UndoSummary
+	return json.Marshal(struct {
+		plain
+		ElapsedSeconds float64 `json:"elapsed_seconds"`
+	}{plain(s), s.Elapsed.Seconds()})
 }
 
 // Unfinished counts the records not dealt with: a run with any exits 1.

@@ -245,7 +245,8 @@ func (x *xlsxRows) Read() ([]string, error) {
 		}
 		switch {
 		case s == c || !isNumber(c):
-			cells[i] = plainNumber(c)
+			// Shown as stored: a text cell such as 1E5 is that text.
+			cells[i] = c
 		case dateFormatted(c, s):
 			if i == x.date {
 				cells[i] = serialDate(c, x.date1904)

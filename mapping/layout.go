@@ -158,6 +158,9 @@ func NewLayout(header []string, m Mapping, order DateOrder, today time.Time) (*L
 // ignored read-only export fields.
 func (l *Layout) Notes() []string { return l.notes }
 
+// IDColumn returns the cell index of the Id column, or -1.
+func (l *Layout) IDColumn() int { return l.id }
+
 // RecordID reads a row's Id cell: the record the row is (an export fed
 // back), or 0 when the sheet has no Id column or the cell is blank. msg
 // says what is wrong with a cell that is not a record Id.

@@ -264,6 +264,15 @@ func (ll *lookupLayout) notes(header []string) []string {
 	return []string{"looked up in the space's lists when importing: " + strings.Join(parts, ", ")}
 }
 
+// LookupColumn returns the cell index of the column that holds lookup k,
+// or -1 (none, or one value for every row).
+func (l *Layout) LookupColumn(k Lookup) int {
+	if !l.lookups.any {
+		return -1
+	}
+	return l.lookups.column[k]
+}
+
 // HasLookups reports whether the sheet names some related record by a
 // lookup column or constant.
 func (l *Layout) HasLookups() bool { return l.lookups.any }

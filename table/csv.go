@@ -113,7 +113,7 @@ func (c *csvWriter) write(_ int, cells []string, _ []Mark) error {
 		}
 		if c.check != nil {
 			if _, err := c.check.String(v); err != nil {
-				return &cellError{col: i, err: fmt.Errorf("%q holds characters windows-1252 cannot hold; write UTF-8 or XLSX instead", v)}
+				return &cellError{col: i, err: fmt.Errorf("%q %w", v, ErrNotEncodable)}
 			}
 		}
 	}

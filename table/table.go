@@ -110,6 +110,11 @@ type Options struct {
 // lose its end, so nothing is cut.
 var ErrCellTooLong = errors.New("longer than the 32,767 characters a spreadsheet cell holds; export to CSV instead")
 
+// ErrNotEncodable is returned, wrapped with the row and column, when a
+// cell holds characters the chosen single-byte encoding (Windows-1252)
+// cannot hold: they would become '?', so nothing is written as that.
+var ErrNotEncodable = errors.New("holds characters windows-1252 cannot hold; write UTF-8 or XLSX instead")
+
 // CellError says which cell could not be written and why.
 type CellError struct {
 	Row    int    // 1 is the header
