@@ -250,7 +250,13 @@ func (ll *lookupLayout) gives(fi int) bool {
 func (ll *lookupLayout) notes(header []string) []string {
 	var parts []string
 	for k, c := range ll.column {
-		what := map[int]string{FieldCoworkerContractID: "the contract", FieldCoworkerID: "the coworker", FieldCountryID: "the country"}[Lookup(k).Field()]
+		what := "the contract"
+		switch Lookup(k).Field() {
+		case FieldCoworkerID:
+			what = "the coworker"
+		case FieldCountryID:
+			what = "the country"
+		}
 		switch {
 		case c >= 0:
 			parts = append(parts, fmt.Sprintf("%s by %q (%s)", what, strings.TrimSpace(header[c]), Lookup(k).What()))
