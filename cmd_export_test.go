@@ -664,7 +664,9 @@ func TestExportKilled(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestExportKilled$")
 	cmd.Env = append(os.Environ(),
 		"CONTACTBULK_EXPORT_CHILD=export --rate 1000/s --page-size 10 --out "+out,
-		"NEXUDUS_URL="+h.url, "NEXUDUS_TOKEN=export-test-token")
+		"NEXUDUS_URL="+h.url, "NEXUDUS_TOKEN=export-test-token",
+		// The child keeps its pacing state here, not in the user's cache.
+		"XDG_CACHE_HOME="+t.TempDir(), "XDG_CONFIG_HOME="+t.TempDir())
 	var page atomic.Int32
 	var proc atomic.Pointer[os.Process]
 	killed := make(chan struct{})
