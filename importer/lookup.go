@@ -433,8 +433,8 @@ func (l *lookups) agree(list int, id int64, asked []mapping.Lookup, v *mapping.L
 		} else {
 			theirs = strconv.Quote(theirs)
 		}
-		problems = append(problems, Problem{Column: k.String(), Message: fmt.Sprintf("%q disagrees with %s %d, whose %s is %s: correct one of them (they must name the same record)",
-			v[k], field, id, label, theirs)})
+		problems = append(problems, Problem{Column: k.String(), Message: fmt.Sprintf("%q disagrees with %s %d, whose %s is %s: correct one of them (they must name the same record; if the column means something else, such as the contact's own company, rename it so that it is not read as %s)",
+			v[k], field, id, label, theirs, k)})
 	}
 	return problems
 }
