@@ -266,8 +266,9 @@ func writeTarget(client *nexudus.Client, f *clientFlags) string {
 
 // writePacing is the client's write pacing as the importer needs it.
 func writePacing(client *nexudus.Client) importer.Pacing {
-	p := importer.Pacing{DailyWrites: client.Pacing().DailyWrites}
-	if w := client.Pacing().Writes; w.Per > 0 {
+	pc := client.Pacing()
+	p := importer.Pacing{DailyWrites: pc.DailyWrites, Burst: pc.Writes.N, Window: pc.Writes.Per, MinInterval: pc.MinInterval}
+	if w := pc.Writes; w.Per > 0 {
 		p.WritesPerSecond = float64(w.N) / w.Per.Seconds()
 	}
 	if p.DailyWrites > 0 {

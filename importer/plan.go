@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"time"
 
 	"contactbulk/mapping"
 )
@@ -243,21 +242,13 @@ func (r *runner) estimateWrites() *Estimate {
 			what, e.Days, p.DailyWrites, max(left, 0))
 		return e
 	}
-	if p.WritesPerSecond > 0 {
-		e.Seconds = float64(writes) / p.WritesPerSecond
-		e.text = fmt.Sprintf("%s: about %s at %s", what, roundLeft(time.Duration(e.Seconds*float64(time.Second))), rateText(p.WritesPerSecond))
+	if d := p.duration(writes); d > 0 {
+		e.Seconds = d.Seconds()
+		e.text = fmt.Sprintf("%s: about %s under the write limits", what, roundLeft(d))
 		return e
 	}
 	e.text = what
 	return e
-}
-
-// rateText writes a write rate for people: "60/min", "2/s".
-func rateText(perSecond float64) string {
-	if perSecond >= 2 {
-		return fmt.Sprintf("%.0f/s", perSecond)
-	}
-	return fmt.Sprintf("%.0f/min", perSecond*60)
 }
 
 // identityOf is the identity of a row, for messages.

@@ -54,9 +54,29 @@ type Options struct {
 
 // Pacing is the client's write pacing, as the import needs to know it.
 type Pacing struct {
-	WritesPerSecond float64 // the write rate; 0 unknown
-	DailyWrites     int     // the rolling 24-hour budget; 0 none
-	WritesUsed      int     // of which already spent
+	WritesPerSecond float64       // the write rate in the long run; 0 unknown
+	Burst           int           // writes allowed in one window (60 a minute): a short job goes this fast
+	Window          time.Duration // the window of Burst
+	MinInterval     time.Duration // between two requests within a burst
+	DailyWrites     int           // the rolling 24-hour budget; 0 none
+	WritesUsed      int           // of which already spent
+}
+
+// duration returns how long n writes take: bursts of Burst writes, each
+// MinInterval apart, one window after another; at WritesPerSecond when
+// the windows are not known. 0 when nothing is known.
+func (p Pacing) duration(n int) time.Duration {
+	if n <= 0 {
+		return 0
+	}
+	if p.Burst > 0 && p.Window > 0 {
+		full := (n - 1) / p.Burst
+		return time.Duration(full)*p.Window + time.Duration((n-1)%p.Burst+1)*max(p.MinInterval, time.Millisecond)
+	}
+	if p.WritesPerSecond > 0 {
+		return time.Duration(float64(n) / p.WritesPerSecond * float64(time.Second))
+	}
+	return 0
 }
 
 // LandingMargin is what Options.LandingWait adds to the client's request

@@ -774,3 +774,28 @@ func TestRunMissingRecord(t *testing.T) {
 		t.Errorf("--ignore-ids: %+v, %d records; want 1 created", countsOf(sum), e.srv.Count())
 	}
 }
+
+// TestPacingDuration: writes go in bursts within the write window, one
+// window after another.
+func TestPacingDuration(t *testing.T) {
+	t.Parallel()
+	documented := Pacing{WritesPerSecond: 1, Burst: 60, Window: time.Minute, MinInterval: 100 * time.Millisecond}
+	tests := []struct {
+		p    Pacing
+		n    int
+		want time.Duration
+	}{
+		{documented, 0, 0},
+		{documented, 8, 800 * time.Millisecond},
+		{documented, 60, 6 * time.Second},
+		{documented, 61, time.Minute + 100*time.Millisecond},
+		{documented, 280, 4*time.Minute + 4*time.Second},
+		{Pacing{WritesPerSecond: 2}, 10, 5 * time.Second},
+		{Pacing{}, 10, 0},
+	}
+	for _, tc := range tests {
+		if got := tc.p.duration(tc.n); got != tc.want {
+			t.Errorf("%+v: %d writes take %v, want %v", tc.p, tc.n, got, tc.want)
+		}
+	}
+}
