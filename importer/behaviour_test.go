@@ -212,12 +212,15 @@ func TestRunAcrossServerBehaviours(t *testing.T) {
 		stops string // the error of a run that must stop, "" when it completes
 	}{
 		{name: "dir as 0/1", b: sandbox.Behaviour{Direction: sandbox.DirLegacy}},
+		{name: "dir ignored, ascending", b: sandbox.Behaviour{Direction: sandbox.DirIgnoredAsc}},
 		{name: "dir ignored, descending", b: sandbox.Behaviour{Direction: sandbox.DirIgnoredDesc}},
 		{name: "paging fields from the asked size", b: sandbox.Behaviour{PagingFields: sandbox.PagingAsked}},
 		{name: "paging fields zero", b: sandbox.Behaviour{PagingFields: sandbox.PagingZero}},
 		{name: "page ignored", b: sandbox.Behaviour{SamePage: true}, stops: "does not page"},
 		{name: "dates local with Z", b: sandbox.Behaviour{Dates: sandbox.DatesLocalZ}},
 		{name: "dates with fractions", b: sandbox.Behaviour{Dates: sandbox.DatesFraction}},
+		{name: "dates without a zone", b: sandbox.Behaviour{Dates: sandbox.DatesNoZone}},
+		{name: "dates with an offset", b: sandbox.Behaviour{Dates: sandbox.DatesOffset}},
 		{name: "type as a name", b: sandbox.Behaviour{TypeNames: true}},
 		{name: "UpdatedOn null", b: sandbox.Behaviour{NullUpdatedOn: true}},
 		{name: "Id as a string", b: sandbox.Behaviour{CreateIDs: sandbox.IDString}},
@@ -229,6 +232,7 @@ func TestRunAcrossServerBehaviours(t *testing.T) {
 		{name: "503 with Retry-After", b: sandbox.Behaviour{Unavailable: 0.2}},
 		{name: "role missing", b: sandbox.Behaviour{Roles: readOnly}, stops: "ContractContact-Create"},
 		{name: "write quota spent elsewhere", b: sandbox.Behaviour{QuotaSpent: time.Hour}, stops: "still throttled"},
+		{name: "redirected elsewhere", b: sandbox.Behaviour{RedirectTo: "http://192.0.2.1:9"}, stops: "redirect"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
