@@ -326,6 +326,14 @@ func TestDoctorBehaviours(t *testing.T) {
 			want: []string{"FAIL  batch read   the credentials lack the ContractContact-Read role", "fix: an administrator of the space can grant ContractContact-Read"},
 		},
 		{
+			name: "503 with Retry-After", records: 12, cfg: sandbox.Config{Behaviour: sandbox.Behaviour{Unavailable: 0.2}}, wantExit: exitOK,
+			want: []string{"ok    paging", "ok    pages"},
+		},
+		{
+			name: "redirected elsewhere", records: 3, cfg: sandbox.Config{Behaviour: sandbox.Behaviour{RedirectTo: "http://192.0.2.1:9"}}, wantExit: exitCannotRun,
+			want: []string{"FAIL", "redirect"},
+		},
+		{
 			name: "no list role", records: 3, cfg: sandbox.Config{Behaviour: sandbox.Behaviour{Roles: []string{"ContractContact-Read"}}}, wantExit: exitCannotRun,
 			want: []string{"FAIL  list role    the credentials lack the ContractContact-List role"},
 		},

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"contactbulk/sandbox"
 )
@@ -80,6 +81,9 @@ func TestExportBehaviours(t *testing.T) {
 		{name: "dates with offsets", records: 12, cfg: behave(sandbox.Behaviour{Dates: sandbox.DatesOffset})},
 		{name: "dates with fractions", records: 12, cfg: behave(sandbox.Behaviour{Dates: sandbox.DatesFraction})},
 		{name: "UpdatedOn null", records: 12, cfg: behave(sandbox.Behaviour{NullUpdatedOn: true})},
+		{name: "503 with Retry-After", records: 12, cfg: behave(sandbox.Behaviour{Unavailable: 0.2}), args: []string{"--page-size", "5"}},
+		{name: "write quota spent elsewhere (an export writes nothing)", records: 12, cfg: behave(sandbox.Behaviour{QuotaSpent: time.Hour})},
+		{name: "redirected elsewhere", records: 5, cfg: behave(sandbox.Behaviour{RedirectTo: "http://192.0.2.1:9"}), refusal: "refused a redirect"},
 		{
 			name: "list role missing", records: 5, cfg: behave(sandbox.Behaviour{Roles: []string{"ContractContact-Read"}}),
 			refusal: "ContractContact-List",
