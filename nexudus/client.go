@@ -148,26 +148,37 @@ func displayURL(u *url.URL) string {
 	return c.String()
 }
 
-// displayRaw is raw, which did not parse as a URL, without anything that
-// may be user info (what comes before an @ in the host part).
+// displayRaw is raw, which is not a usable URL, for messages: its
+// scheme, then what follows the last @ anywhere in it (user info ends with
+// an @, and a password may hold / ? # or even :// that a parser would
+// stop at), without query or fragment. No part of any user info is shown.
 func displayRaw(raw string) string {
 	raw = strings.TrimSpace(raw)
-	rest := raw
-	scheme := ""
-	if i := strings.Index(raw, "://"); i >= 0 {
+	scheme, rest := "", raw
+	if i := strings.Index(raw, "://"); i > 0 && isScheme(raw[:i]) {
 		scheme, rest = raw[:i+3], raw[i+3:]
 	}
-	host := rest
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		host = rest[:i]
-	}
-	if i := strings.LastIndex(host, "@"); i >= 0 {
+	if i := strings.LastIndex(rest, "@"); i >= 0 {
 		rest = rest[i+1:]
 	}
 	if i := strings.IndexAny(rest, "?#"); i >= 0 {
 		rest = rest[:i]
 	}
 	return scheme + rest
+}
+
+// isScheme reports whether s is a URL scheme: a letter, then letters,
+// digits, + - or . (RFC 3986).
+func isScheme(s string) bool {
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case i > 0 && (r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.'):
+		default:
+			return false
+		}
+	}
+	return s != ""
 }
 
 // IsLoopback reports whether host names this machine.

@@ -180,6 +180,15 @@ func TestTokensAndURLsThatCannotBeSent(t *testing.T) {
 		{"user and password in the URL", nexudus.Config{BaseURL: "https://ann:pa55@spaces.nexudus.com"}, "leave credentials out", "ann"},
 		{"user in the URL", nexudus.Config{BaseURL: "https://ann.lee@spaces.nexudus.com"}, "leave credentials out", "ann"},
 		{"user info in a URL without scheme", nexudus.Config{BaseURL: "ann:pa55@spaces.nexudus.com"}, "absolute http(s) URL", "ann"},
+		// A password holding / ? or # does not parse: none of the user
+		// info is shown, neither in the base URL nor in the token URL.
+		{"a slash in the password", nexudus.Config{BaseURL: "https://ann:s3cr/et@space.example"}, "absolute http(s) URL", "ann"},
+		{"a ? in the password", nexudus.Config{BaseURL: "https://ann:s3cr?et@space.example"}, "absolute http(s) URL", "ann"},
+		{"a # in the password", nexudus.Config{BaseURL: "https://ann:s3cr#et@space.example"}, "absolute http(s) URL", "ann"},
+		{"a slash in the token URL's password", nexudus.Config{BaseURL: "http://127.0.0.1:1", TokenURL: "https://ann:s3cr/et@space.example"}, "token URL", "ann"},
+		{"a ? in the token URL's password", nexudus.Config{BaseURL: "http://127.0.0.1:1", TokenURL: "https://ann:s3cr?et@space.example"}, "token URL", "ann"},
+		{"a # in the token URL's password", nexudus.Config{BaseURL: "http://127.0.0.1:1", TokenURL: "https://ann:s3cr#et@space.example"}, "token URL", "ann"},
+		{"a scheme-like password", nexudus.Config{BaseURL: "ann:s3cr://et@space.example"}, "absolute http(s) URL", "ann"},
 		{"a huge rate", nexudus.Config{Rate: nexudus.Rate{N: 1 << 40, Per: time.Second}}, "at most", ""},
 	}
 	for _, tc := range tests {
@@ -190,6 +199,9 @@ func TestTokensAndURLsThatCannotBeSent(t *testing.T) {
 			}
 			if tc.secret != "" && strings.Contains(err.Error(), tc.secret) {
 				t.Errorf("error %q shows %q", err, tc.secret)
+			}
+			if strings.Contains(err.Error(), "s3cr") {
+				t.Errorf("error %q shows part of the password", err)
 			}
 		})
 	}
