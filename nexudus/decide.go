@@ -89,7 +89,8 @@ type decision struct {
 //   - A write (or token grant) that may have reached the server is never
 //     sent again by the client: a lost answer, a timeout, a 5xx other than
 //     a 503 that says when to come back, or a cancel after writing are
-//     reported as ambiguous.
+//     reported as ambiguous. One never sent (refused before writing, a
+//     certificate refused, a redirect refused) never is.
 //   - A request never written (dial refused, unreachable) is sent again,
 //     whatever its kind, until MaxRetries or MaxUnreachable: then the
 //     server is unreachable, a run stopper.
@@ -102,27 +103,34 @@ type decision struct {
 //   - 401 refreshes the login once per call when a refresh token is at
 //     hand; 403 and every other status stop at once.
 func decide(a attempt, l limits) decision {
-	if a.cancelled && a.transport != answered {
-		if a.transport != notSent && a.kind != kindRead {
-			return decision{act: actAmbiguous}
-		}
-		return decision{act: actCancelled}
-	}
+	// Only a request written and then lost may have taken effect: one
+	// never sent (notSent, fatal) is cancelled when the caller gave up,
+	// and a refused redirect stops the call whatever the caller did.
 	switch a.transport {
 	case notSent:
-		if a.retries >= l.maxRetries || a.unreachable >= l.maxUnreachable {
+		switch {
+		case a.cancelled:
+			return decision{act: actCancelled}
+		case a.retries >= l.maxRetries || a.unreachable >= l.maxUnreachable:
 			return decision{act: actUnreachable}
 		}
 		return decision{act: actBackoff, wait: backoffWait(a.retries+1, l)}
 	case lost:
-		if a.kind != kindRead {
+		switch {
+		case a.kind != kindRead:
 			return decision{act: actAmbiguous}
-		}
-		if a.retries >= l.maxRetries {
+		case a.cancelled:
+			return decision{act: actCancelled}
+		case a.retries >= l.maxRetries:
 			return decision{act: actStop}
 		}
 		return decision{act: actBackoff, wait: backoffWait(a.retries+1, l)}
-	case redirected, fatal:
+	case fatal:
+		if a.cancelled {
+			return decision{act: actCancelled}
+		}
+		return decision{act: actStop}
+	case redirected:
 		return decision{act: actStop}
 	}
 	s := a.status

@@ -33,6 +33,12 @@ func TestDecide(t *testing.T) {
 		{"write: dial refused again", attempt{kind: kindWrite, transport: notSent, retries: 2}, decision{act: actBackoff, wait: 2 * time.Second}},
 		{"read: dial refused", attempt{kind: kindRead, transport: notSent}, decision{act: actBackoff, wait: 500 * time.Millisecond}},
 		{"write: cancelled before writing", attempt{kind: kindWrite, transport: notSent, cancelled: true}, decision{act: actCancelled}},
+		// A write never sent is never of unknown outcome, cancelled or not.
+		{"write: certificate refused, cancelled", attempt{kind: kindWrite, transport: fatal, cancelled: true}, decision{act: actCancelled}},
+		{"grant: certificate refused, cancelled", attempt{kind: kindGrant, transport: fatal, cancelled: true}, decision{act: actCancelled}},
+		{"write: redirect refused, cancelled", attempt{kind: kindWrite, transport: redirected, cancelled: true}, decision{act: actStop}},
+		{"grant: redirect refused, cancelled", attempt{kind: kindGrant, transport: redirected, cancelled: true}, decision{act: actStop}},
+		{"grant: cancelled after writing", attempt{kind: kindGrant, transport: lost, cancelled: true}, decision{act: actAmbiguous}},
 		// ... but not for ever: an unreachable server stops the call.
 		{"unreachable after the retries", attempt{kind: kindWrite, transport: notSent, retries: 5}, decision{act: actUnreachable}},
 		{"unreachable for too long", attempt{kind: kindRead, transport: notSent, retries: 1, unreachable: time.Minute}, decision{act: actUnreachable}},
