@@ -847,3 +847,81 @@ func TestUpdateAndDelete(t *testing.T) {
 		t.Errorf("Update of a deleted record: %v, want not found", err)
 	}
 }
+
+// TestWriteBudgetCountsOnlyWritesTheServerMayHaveActedOn: a create the
+// server refused for credentials, a missing role or a redirect, or that
+// the caller cancelled while it waited out a throttle or a refused
+// connection, leaves the daily write budget as it was; one the server
+// answered, or may have acted on, is counted.
+func TestWriteBudgetCountsOnlyWritesTheServerMayHaveActedOn(t *testing.T) {
+	t.Parallel()
+	refusedURL := func(t *testing.T) string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		url := "http://" + ln.Addr().String()
+		ln.Close()
+		return url
+	}
+	tests := []struct {
+		name     string
+		sandbox  sandbox.Config
+		inject   *sandbox.Injection
+		setup    func(t *testing.T, cfg *nexudus.Config, cancel func())
+		wantErr  func(error) bool
+		wantUsed int
+	}{
+		{name: "answered 401", setup: func(_ *testing.T, cfg *nexudus.Config, _ func()) { cfg.Token = "wrong-" + testToken },
+			wantErr: nexudus.IsUnauthorized},
+		{name: "answered 403", sandbox: sandbox.Config{Behaviour: sandbox.Behaviour{Roles: []string{"ContractContact-List"}}},
+			wantErr: nexudus.IsForbidden},
+		{name: "redirect refused", sandbox: sandbox.Config{Behaviour: sandbox.Behaviour{RedirectTo: "http://127.0.0.1:1"}},
+			wantErr: func(err error) bool { var re *nexudus.RedirectError; return errors.As(err, &re) }},
+		{name: "cancelled during a 409 wait", inject: &sandbox.Injection{Method: http.MethodPost, Status: http.StatusConflict, RetryAfter: "3600"},
+			setup: func(_ *testing.T, cfg *nexudus.Config, cancel func()) {
+				cfg.MaxRetryAfter = time.Hour
+				cfg.Logf = func(string, ...any) { cancel() } // as the wait begins
+			},
+			wantErr: func(err error) bool { return errors.Is(err, context.Canceled) }},
+		{name: "cancelled during backoff after refused connections",
+			setup: func(t *testing.T, cfg *nexudus.Config, cancel func()) {
+				cfg.BaseURL = refusedURL(t)
+				cfg.BackoffBase, cfg.BackoffMax = time.Hour, time.Hour
+				cfg.Logf = func(string, ...any) { cancel() } // as the backoff begins
+			},
+			wantErr: func(err error) bool { return errors.Is(err, context.Canceled) && !errors.Is(err, nexudus.ErrAmbiguous) }},
+		{name: "unreachable", setup: func(t *testing.T, cfg *nexudus.Config, _ func()) { cfg.BaseURL, cfg.MaxRetries = refusedURL(t), 1 },
+			wantErr: func(err error) bool { return errors.Is(err, nexudus.ErrUnreachable) }},
+		// Counted: the server answered, or may have acted.
+		{name: "created", wantErr: func(err error) bool { return err == nil }, wantUsed: 1},
+		{name: "answered 400", inject: &sandbox.Injection{Method: http.MethodPost, Status: http.StatusBadRequest, Body: `{"Message":"FullName: required"}`},
+			wantErr: func(err error) bool { var ae *nexudus.APIError; return errors.As(err, &ae) && ae.Status == 400 }, wantUsed: 1},
+		{name: "answered 500", inject: &sandbox.Injection{Method: http.MethodPost, Status: http.StatusInternalServerError},
+			wantErr: func(err error) bool { return errors.Is(err, nexudus.ErrAmbiguous) }, wantUsed: 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := start(t, tc.sandbox)
+			if tc.inject != nil {
+				h.srv.Inject(*tc.inject)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			cfg := fastConfig(h, nil)
+			cfg.DailyWrites, cfg.BudgetFile = 10, nexudus.BudgetPath(t.TempDir(), h.ts.URL)
+			if tc.setup != nil {
+				tc.setup(t, &cfg, cancel)
+			}
+			c := newClient(t, cfg)
+			_, err := c.Create(ctx, contact("Counted Or Not"))
+			if !tc.wantErr(err) {
+				t.Fatalf("Create: %v", err)
+			}
+			if used, err := c.WritesUsed(); err != nil || used != tc.wantUsed {
+				t.Errorf("WritesUsed = %d, %v; want %d", used, err, tc.wantUsed)
+			}
+		})
+	}
+}

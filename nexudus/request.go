@@ -34,9 +34,20 @@ type request struct {
 // do sends r until it has an answer to return, doing what decide says
 // after each attempt: pace, wait out throttling, retry what is safe to
 // retry, refresh the login once. It returns the body of a 2xx answer.
+//
+// A write's place in the daily budget, reserved before its first attempt,
+// is kept only when the call ends with the server having acted or perhaps
+// acted (done, of unknown outcome, or refused with a status it may count,
+// such as 400), and given back on every other return.
 func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 	st := attempt{kind: r.kind}
 	var throttledSince, unreachableSince, reserved time.Time
+	spent := false // the server may have acted on the write: its budget stays counted
+	defer func() {
+		if !spent {
+			c.unreserve(r, reserved)
+		}
+	}()
 	for {
 		// The token first: a refresh is a request of its own, and paced
 		// as one. Nothing slow then comes between pacing and sending.
@@ -66,7 +77,6 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 		}
 		burst, err := c.pacer.wait(ctx, r.kind == kindWrite)
 		if err != nil {
-			c.unreserve(r, reserved)
 			return nil, err
 		}
 		res := c.send(ctx, r, token)
@@ -99,6 +109,7 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 		d := decide(a, c.limits)
 		switch d.act {
 		case actDone:
+			spent = true
 			return res.body, nil
 		case actBackoff:
 			st.retries++
@@ -131,6 +142,7 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 		case actCancelled:
 			return nil, ctx.Err()
 		case actAmbiguous:
+			spent = true
 			cause := res.err
 			if a.cancelled {
 				cause = ctx.Err()
@@ -142,13 +154,14 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 			}
 			return nil, cause
 		case actUnreachable:
-			c.unreserve(r, reserved)
 			return nil, fmt.Errorf("%w: gave up after %d retries in %s: %v", ErrUnreachable, st.retries,
 				a.unreachable.Round(time.Second), res.err)
 		case actThrottled:
-			c.unreserve(r, reserved)
 			return nil, c.throttledError(a, res)
 		default: // actStop
+			// Refused for credentials or role, the server did nothing;
+			// another answer (a 400, a 404) it may count.
+			spent = res.transport == answered && res.status != http.StatusUnauthorized && res.status != http.StatusForbidden
 			switch {
 			case res.transport == lost:
 				return nil, fmt.Errorf("gave up after %d retries: %w", st.retries, res.err)
@@ -164,8 +177,9 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 
 // unreserve gives back the budget a write call reserved at, when the call
 // ends without the server having acted on it: every attempt was unsent,
-// throttled or refused for credentials (a write the server may have acted
-// on ends the call at once, as ambiguous).
+// throttled or refused for credentials or a redirect, or the caller gave
+// up before one was sent (a write the server may have acted on ends the
+// call at once, as ambiguous).
 func (c *Client) unreserve(r *request, at time.Time) {
 	if r.kind != kindWrite || at.IsZero() {
 		return
