@@ -233,6 +233,32 @@ func TestWriteQuotaSpentElsewhere(t *testing.T) {
 	}
 }
 
+// TestALastingThrottleIsRiddenOutForMaxThrottled: with the defaults, a
+// write quota spent elsewhere (every write answered 409, Retry-After: 1,
+// for an hour) is waited out for DefaultMaxThrottled, as the README
+// promises, however many waits of a second that takes; in virtual time.
+func TestALastingThrottleIsRiddenOutForMaxThrottled(t *testing.T) {
+	t.Parallel()
+	clock := newTestClock()
+	h := start(t, sandbox.Config{Now: clock.Now, Behaviour: sandbox.Behaviour{QuotaSpent: time.Hour}})
+	cfg := nexudus.Config{BaseURL: h.ts.URL, Token: testToken, HTTPClient: h.ts.Client(), DailyWrites: -1, Now: clock.Now, Sleep: clock.Sleep}
+	began := clock.Now()
+	_, err := newClient(t, cfg).Create(context.Background(), contact("Over Quota"))
+	var te *nexudus.ThrottledError
+	if !errors.As(err, &te) {
+		t.Fatalf("Create: %v, want a ThrottledError", err)
+	}
+	if te.For < nexudus.DefaultMaxThrottled || te.For > nexudus.DefaultMaxThrottled+10*time.Second {
+		t.Errorf("gave up after %d waits over %s, want about %s", te.Waits, te.For, nexudus.DefaultMaxThrottled)
+	}
+	if took := clock.Now().Sub(began); took < nexudus.DefaultMaxThrottled {
+		t.Errorf("the call took %s of virtual time, want at least %s", took, nexudus.DefaultMaxThrottled)
+	}
+	if n := h.requests(http.MethodPost, collection); n != te.Waits+1 {
+		t.Errorf("%d creates sent, want %d (the first and one after each wait)", n, te.Waits+1)
+	}
+}
+
 // TestUnavailableHalfTheTime: a server answering 503 (an HTML page,
 // Retry-After: 1) to half the requests, sign-in included: every call gets
 // through, each create stores exactly one record.

@@ -82,7 +82,7 @@ type Config struct {
 	BackoffBase      time.Duration // first retry wait, doubled each time; 500 ms when 0
 	BackoffMax       time.Duration // longest retry wait; 30 s when 0
 	MaxRetryAfter    time.Duration // cap on one throttle wait; 60 s when 0
-	MaxThrottleWaits int           // throttle waits for one call before a *ThrottledError; 100 when 0
+	MaxThrottleWaits int           // throttle waits for one call before a *ThrottledError; no bound when 0 (MaxThrottled governs)
 	MaxThrottled     time.Duration // continuous throttling of one call before a *ThrottledError; DefaultMaxThrottled when 0
 	MaxUnreachable   time.Duration // failed attempts to reach the server, for one call, before ErrUnreachable; DefaultMaxUnreachable when 0
 
@@ -265,9 +265,6 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.MaxRetryAfter <= 0 {
 		cfg.MaxRetryAfter = 60 * time.Second
-	}
-	if cfg.MaxThrottleWaits <= 0 {
-		cfg.MaxThrottleWaits = 100
 	}
 	if cfg.MaxThrottled <= 0 {
 		cfg.MaxThrottled = DefaultMaxThrottled

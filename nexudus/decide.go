@@ -53,7 +53,7 @@ type attempt struct {
 // limits are the bounds decide applies, from Config.
 type limits struct {
 	maxRetries     int
-	maxWaits       int
+	maxWaits       int // 0: no bound
 	maxThrottled   time.Duration
 	maxUnreachable time.Duration
 	maxRetryAfter  time.Duration
@@ -99,7 +99,7 @@ type decision struct {
 //   - 409 and 429 (throttling) and a 503 with Retry-After mean the server
 //     did not act: wait Retry-After (1 s when absent, at most
 //     MaxRetryAfter) and send again, until the call has been throttled for
-//     MaxThrottled or MaxThrottleWaits waits.
+//     MaxThrottled (or MaxThrottleWaits waits, when set).
 //   - 401 refreshes the login once per call when a refresh token is at
 //     hand; 403 and every other status stop at once.
 func decide(a attempt, l limits) decision {
@@ -138,7 +138,7 @@ func decide(a attempt, l limits) decision {
 	case s >= 200 && s < 300:
 		return decision{act: actDone}
 	case s == http.StatusConflict || s == http.StatusTooManyRequests || s == http.StatusServiceUnavailable && a.hasRetry:
-		if a.waits >= l.maxWaits || a.throttled >= l.maxThrottled {
+		if l.maxWaits > 0 && a.waits >= l.maxWaits || a.throttled >= l.maxThrottled {
 			return decision{act: actThrottled}
 		}
 		wait := time.Second

@@ -10,7 +10,7 @@ import (
 // request.
 func TestDecide(t *testing.T) {
 	t.Parallel()
-	l := limits{maxRetries: 5, maxWaits: 100, maxThrottled: 5 * time.Minute, maxUnreachable: time.Minute,
+	l := limits{maxRetries: 5, maxThrottled: 5 * time.Minute, maxUnreachable: time.Minute,
 		maxRetryAfter: time.Minute, backoffBase: 500 * time.Millisecond, backoffMax: 30 * time.Second}
 	answer := func(k kind, status int) attempt { return attempt{kind: k, status: status} }
 	with := func(a attempt, f func(*attempt)) attempt { f(&a); return a }
@@ -62,7 +62,9 @@ func TestDecide(t *testing.T) {
 		{"Retry-After 0", with(answer(kindRead, 429), func(a *attempt) { a.hasRetry = true }), decision{act: actWait}},
 		// ... but a throttle that lasts stops the call.
 		{"throttled too long", with(answer(kindWrite, 409), func(a *attempt) { a.throttled = 5 * time.Minute }), decision{act: actThrottled}},
-		{"throttled too often", with(answer(kindRead, 429), func(a *attempt) { a.waits = 100 }), decision{act: actThrottled}},
+		// The number of waits is no bound unless set: MaxThrottled governs.
+		{"many waits, not yet for long", with(answer(kindWrite, 409), func(a *attempt) { a.waits, a.throttled = 1000, 4*time.Minute }),
+			decision{act: actWait, wait: time.Second}},
 		{"unavailable too long", with(answer(kindRead, 503), func(a *attempt) { a.hasRetry, a.throttled = true, time.Hour }), decision{act: actThrottled}},
 		// 401 refreshes once; 403 and other refusals stop.
 		{"401 with a refresh token", with(answer(kindWrite, 401), func(a *attempt) { a.canRefresh = true }), decision{act: actRefresh}},
@@ -86,4 +88,11 @@ func TestDecide(t *testing.T) {
 			}
 		})
 	}
+	t.Run("throttled too often, with a bound on the waits", func(t *testing.T) {
+		bounded := l
+		bounded.maxWaits = 100
+		if got, want := decide(with(answer(kindRead, 429), func(a *attempt) { a.waits = 100 }), bounded), (decision{act: actThrottled}); got != want {
+			t.Errorf("decide = %+v, want %+v", got, want)
+		}
+	})
 }
