@@ -925,3 +925,32 @@ func TestWriteBudgetCountsOnlyWritesTheServerMayHaveActedOn(t *testing.T) {
 		})
 	}
 }
+
+// TestAmbiguousUpdatesAndDeletes: an update or a delete answered 502 is of
+// unknown outcome, in words that fit any write (not "created").
+func TestAmbiguousUpdatesAndDeletes(t *testing.T) {
+	t.Parallel()
+	for _, method := range []string{http.MethodPut, http.MethodDelete} {
+		t.Run(method, func(t *testing.T) {
+			t.Parallel()
+			h := start(t, sandbox.Config{})
+			c := newClient(t, fastConfig(h, nil))
+			id, err := c.Create(context.Background(), contact("Ann Lee"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.srv.Inject(sandbox.Injection{Method: method, Status: http.StatusBadGateway})
+			if method == http.MethodPut {
+				err = c.Update(context.Background(), id, contact("Ann Lee-Smith"))
+			} else {
+				err = c.Delete(context.Background(), id)
+			}
+			if !errors.Is(err, nexudus.ErrAmbiguous) {
+				t.Fatalf("err = %v, want ErrAmbiguous", err)
+			}
+			if msg := err.Error(); !strings.Contains(msg, "may have taken effect") || strings.Contains(msg, "created") {
+				t.Errorf("err = %q, want words for any write", msg)
+			}
+		})
+	}
+}

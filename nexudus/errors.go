@@ -179,10 +179,11 @@ func IsNotFound(err error) bool {
 	return errors.As(err, &ae) && ae.Status == http.StatusNotFound
 }
 
-// ErrAmbiguous marks a create whose outcome is unknown: the request may have
-// reached the server and the record may exist. Callers check before creating
-// again; the client never retries such a create itself.
-var ErrAmbiguous = errors.New("outcome unknown: the record may have been created")
+// ErrAmbiguous marks a write (a create, an update or a delete) whose outcome
+// is unknown: the request may have reached the server and taken effect.
+// Callers check (read the record, or list) before sending it again; the
+// client never sends such a write again itself.
+var ErrAmbiguous = errors.New("outcome unknown: the request may have taken effect")
 
 // BudgetError says the daily write budget is spent and when the next write
 // will be within it.
