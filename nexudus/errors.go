@@ -214,20 +214,17 @@ func newAPIError(status int, body []byte) *APIError {
 	e := &APIError{Status: status}
 	var b errorBody
 	if json.Unmarshal(body, &b) == nil {
-		e.Message = strings.TrimSpace(b.Message)
-		e.Fields = b.Errors
+		e.Message = serverText(b.Message, 0)
+		e.Fields = serverFields(b.Errors)
 		if e.Message == "" {
-			e.Message = strings.TrimSpace(b.Error)
-			if d := strings.TrimSpace(b.ErrorDescription); d != "" && e.Message != "" {
+			e.Message = serverText(b.Error, 0)
+			if d := serverText(b.ErrorDescription, 0); d != "" && e.Message != "" {
 				e.Message = d + " (" + e.Message + ")"
 			} else if d != "" {
 				e.Message = d
 			}
 		}
-	} else if text := strings.Join(strings.Fields(string(body)), " "); text != "" && !strings.HasPrefix(text, "<") {
-		if len(text) > 200 {
-			text = text[:200] + "..."
-		}
+	} else if text := serverText(strings.Join(strings.Fields(string(body)), " "), 200); text != "" && !strings.HasPrefix(text, "<") {
 		e.Message = text
 	}
 	if status == http.StatusUnauthorized {
@@ -248,9 +245,60 @@ func answerError(status int, a writeAnswer) *APIError {
 	if status >= 200 && status < 300 {
 		status = http.StatusBadRequest
 	}
-	msg := strings.TrimSpace(a.Message)
+	msg := serverText(a.Message, 0)
 	if msg == "" && len(a.Errors) == 0 {
 		msg = "the server answered WasSuccessful: false"
 	}
-	return &APIError{Status: status, Message: msg, Fields: a.Errors}
+	return &APIError{Status: status, Message: msg, Fields: serverFields(a.Errors)}
+}
+
+// serverText is text a server wrote, made safe to print on a terminal:
+// line breaks become "; ", tabs and other spacing become spaces, every
+// other control character (C0, DEL, C1: a terminal's escape sequences
+// begin with one) is dropped, bytes that are not UTF-8 become U+FFFD, and
+// the ends are trimmed. When limit > 0, text longer than limit characters
+// is cut there, on a character boundary, and "..." added.
+func serverText(s string, limit int) string {
+	var lines []string
+	var b strings.Builder
+	endLine := func() {
+		if l := strings.TrimSpace(b.String()); l != "" {
+			lines = append(lines, l)
+		}
+		b.Reset()
+	}
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029':
+			endLine()
+		case r == '\t' || r == '\v' || r == '\f' || r == '\u0085':
+			b.WriteByte(' ')
+		case r < 0x20 || r >= 0x7f && r < 0xa0:
+		default:
+			b.WriteRune(r) // an invalid byte came as utf8.RuneError: U+FFFD
+		}
+	}
+	endLine()
+	text := strings.Join(lines, "; ")
+	if limit <= 0 {
+		return text
+	}
+	n := 0
+	for i := range text { // i: where each character starts
+		if n == limit {
+			return text[:i] + "..."
+		}
+		n++
+	}
+	return text
+}
+
+// serverFields is fields with their server-written text made safe to
+// print (serverText).
+func serverFields(fields []FieldError) []FieldError {
+	for i := range fields {
+		fields[i].PropertyName = serverText(fields[i].PropertyName, 0)
+		fields[i].Message = serverText(fields[i].Message, 0)
+	}
+	return fields
 }
