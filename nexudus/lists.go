@@ -65,23 +65,6 @@ func (c Contract) id() int64 { return c.ID }
 func (c Coworker) id() int64 { return c.ID }
 func (c Country) id() int64  { return c.ID }
 
-// ListPage is one answer of a related list: the listing envelope of the
-// contacts listing (Page) around records of type T. Page by what it says
-// it served, not by what was asked.
-type ListPage[T any] struct {
-	Records              []T    `json:"Records"`
-	CurrentPage          int    `json:"CurrentPage"`
-	CurrentPageSize      int    `json:"CurrentPageSize"`
-	CurrentOrderField    string `json:"CurrentOrderField"`
-	CurrentSortDirection int    `json:"CurrentSortDirection"`
-	FirstItem            int    `json:"FirstItem"`
-	LastItem             int    `json:"LastItem"`
-	TotalItems           int    `json:"TotalItems"`
-	TotalPages           int    `json:"TotalPages"`
-	HasNextPage          bool   `json:"HasNextPage"`
-	HasPreviousPage      bool   `json:"HasPreviousPage"`
-}
-
 // ListContracts fetches one page of the contracts list (role
 // CoworkerContract-List). Its errors are those of List.
 func (c *Client) ListContracts(ctx context.Context, opt ListOptions) (*ListPage[Contract], error) {

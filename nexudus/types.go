@@ -51,20 +51,24 @@ type Record struct {
 	CustomFields                       json.RawMessage     `json:"CustomFields"`
 }
 
-// Page is one answer of the listing endpoint. Page by what it says it served
+// Page is one answer of the contacts listing endpoint.
+type Page = ListPage[Record]
+
+// ListPage is one answer of a listing, the contacts' (Page) or a related
+// list's, around records of type T. Page by what it says it served
 // (CurrentPageSize, TotalPages), not by what was asked.
-type Page struct {
-	Records              []Record `json:"Records"`
-	CurrentPage          int      `json:"CurrentPage"`
-	CurrentPageSize      int      `json:"CurrentPageSize"`
-	CurrentOrderField    string   `json:"CurrentOrderField"`
-	CurrentSortDirection int      `json:"CurrentSortDirection"`
-	FirstItem            int      `json:"FirstItem"`
-	LastItem             int      `json:"LastItem"`
-	TotalItems           int      `json:"TotalItems"`
-	TotalPages           int      `json:"TotalPages"`
-	HasNextPage          bool     `json:"HasNextPage"`
-	HasPreviousPage      bool     `json:"HasPreviousPage"`
+type ListPage[T any] struct {
+	Records              []T    `json:"Records"`
+	CurrentPage          int    `json:"CurrentPage"`
+	CurrentPageSize      int    `json:"CurrentPageSize"`
+	CurrentOrderField    string `json:"CurrentOrderField"`
+	CurrentSortDirection int    `json:"CurrentSortDirection"`
+	FirstItem            int    `json:"FirstItem"`
+	LastItem             int    `json:"LastItem"`
+	TotalItems           int    `json:"TotalItems"`
+	TotalPages           int    `json:"TotalPages"`
+	HasNextPage          bool   `json:"HasNextPage"`
+	HasPreviousPage      bool   `json:"HasPreviousPage"`
 }
 
 // ListOptions are the query parameters of one listing request. Zero values
