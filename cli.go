@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,6 +106,7 @@ type app struct {
 	configDir      string // where login keeps tokens
 	cacheDir       string // where the embedded sandbox keeps its data
 	isTerminal     func(f any) bool
+	httpClient     *http.Client // what requests to Nexudus go through; nil: Go's default client
 	// abandon is cancelled by a second Ctrl-C: work already in flight
 	// (requests sent) is given up then, where the first one only stops
 	// new work (the command's context). nil: never.

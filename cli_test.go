@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,7 +22,19 @@ func testApp(t *testing.T, env map[string]string, stdin string) (*app, *syncBuff
 		configDir:  filepath.Join(dir, "config"),
 		cacheDir:   filepath.Join(dir, "cache"),
 		isTerminal: func(any) bool { return false },
+		httpClient: testHTTPClient(t),
 	}, stdout, stderr
+}
+
+// testHTTPClient is an HTTP client with a transport of its own, closed
+// when the test ends: http.DefaultTransport's idle connections are closed
+// by every httptest.Server.Close, which can cut another test's request
+// short (a create then of unknown outcome).
+func testHTTPClient(t *testing.T) *http.Client {
+	t.Helper()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr}
 }
 
 // runCLI runs contactbulk with args in-process, as main would, and returns

@@ -99,7 +99,7 @@ func (a *app) login(ctx context.Context, f *loginFlags) error {
 		}
 	}
 
-	client, err := nexudus.New(nexudus.Config{BaseURL: base, Timeout: f.timeout, DailyWrites: -1, MaxRetries: 2, Logf: a.logger()})
+	client, err := nexudus.New(nexudus.Config{BaseURL: base, HTTPClient: a.httpClient, Timeout: f.timeout, DailyWrites: -1, MaxRetries: 2, Logf: a.logger()})
 	if err != nil {
 		return usageErrorf("%v", err)
 	}

@@ -240,7 +240,7 @@ func TestLoginSurvivesOtherAppsSigningIn(t *testing.T) {
 		if clientID != "" {
 			req.Header.Set("client_id", clientID)
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := testHTTPClient(t).Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

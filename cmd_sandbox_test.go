@@ -97,7 +97,7 @@ func TestSandboxCommand(t *testing.T) {
 		if auth != "" {
 			req.Header.Set("Authorization", auth)
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := testHTTPClient(t).Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -171,7 +171,7 @@ func TestSandboxCommandLogin(t *testing.T) {
 		a.stdout, a.stderr = stdout, stderr
 		return a.run(ctx, []string{"sandbox", "--addr", "localhost:0", "--user", "me@example.com", "--password-env", "SB_PW"})
 	})
-	resp, err := http.Post(url+"/api/token", "application/x-www-form-urlencoded",
+	resp, err := testHTTPClient(t).Post(url+"/api/token", "application/x-www-form-urlencoded",
 		strings.NewReader("grant_type=password&username=me%40example.com&password=pa55+word"))
 	if err != nil {
 		t.Fatal(err)

@@ -101,7 +101,7 @@ func (a *app) prepare(ctx context.Context, f *clientFlags) (*connection, error) 
 	}
 	logf := a.logger()
 	// PerHour: at 120/min a long run would pass Nexudus's 5,000 an hour.
-	cfg := nexudus.Config{Timeout: f.timeout, Logf: logf, PerHour: nexudus.DocumentedPerHour}
+	cfg := nexudus.Config{Timeout: f.timeout, Logf: logf, PerHour: nexudus.DocumentedPerHour, HTTPClient: a.httpClient}
 	if f.writes {
 		cfg.WriteRate = r
 		cfg.DailyWrites = f.dailyWrites

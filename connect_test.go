@@ -309,7 +309,7 @@ func TestConnectSavesRefreshedLogin(t *testing.T) {
 	_, url := startClientSandbox(t, sandbox.Config{})
 	a, _, _ := clientTestApp(t, map[string]string{"NEXUDUS_URL": url})
 	store := nexudus.SessionStore{Dir: a.configDir}
-	signer, err := nexudus.New(nexudus.Config{BaseURL: url, MinInterval: -1})
+	signer, err := nexudus.New(nexudus.Config{BaseURL: url, HTTPClient: testHTTPClient(t), MinInterval: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -334,7 +334,7 @@ func TestSignInsOfOtherApps(t *testing.T) {
 				if clientID != "" {
 					req.Header.Set("client_id", clientID)
 				}
-				resp, err := http.DefaultClient.Do(req)
+				resp, err := h.ts.Client().Do(req)
 				if err != nil || resp.StatusCode != 200 {
 					t.Fatalf("the other app's sign-in: %v %v", resp, err)
 				}
@@ -346,7 +346,7 @@ func TestSignInsOfOtherApps(t *testing.T) {
 				form := url.Values{"grant_type": {"password"}, "username": {user.Email}, "password": {user.Password}}
 				req, _ := http.NewRequest(http.MethodPost, h.ts.URL+"/api/token", strings.NewReader(form.Encode()))
 				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				resp, err := http.DefaultClient.Do(req)
+				resp, err := h.ts.Client().Do(req)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -388,7 +388,7 @@ func TestAnotherAppSpendingTheLimits(t *testing.T) {
 	clock := newTestClock()
 	h := start(t, sandbox.Config{Limits: sandbox.DocumentedLimits(), Now: clock.Now, Behaviour: sandbox.Behaviour{OtherApp: 60}})
 	var log logBuffer
-	cfg := nexudus.Config{BaseURL: h.ts.URL, Token: testToken, DailyWrites: -1, Now: clock.Now, Sleep: clock.Sleep, Logf: log.Logf}
+	cfg := nexudus.Config{BaseURL: h.ts.URL, HTTPClient: h.ts.Client(), Token: testToken, DailyWrites: -1, Now: clock.Now, Sleep: clock.Sleep, Logf: log.Logf}
 	c := newClient(t, cfg)
 	for i := range 300 {
 		if _, err := c.List(context.Background(), nexudus.ListOptions{Size: 1}); err != nil {

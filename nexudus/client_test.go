@@ -86,6 +86,7 @@ func (l *logBuffer) String() string {
 func fastConfig(h *harness, log *logBuffer) nexudus.Config {
 	cfg := nexudus.Config{
 		BaseURL:       h.ts.URL,
+		HTTPClient:    h.ts.Client(), // not http.DefaultTransport, whose idle connections every test's Close closes
 		Token:         testToken,
 		Rate:          nexudus.Rate{N: 1000, Per: time.Second},
 		WriteRate:     nexudus.Rate{N: 1000, Per: time.Second},
@@ -795,7 +796,7 @@ func BenchmarkPacedList(b *testing.B) {
 	}
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
-	c, err := nexudus.New(nexudus.Config{BaseURL: ts.URL, Token: testToken, Rate: nexudus.Rate{N: 20, Per: time.Second}, MinInterval: 10 * time.Millisecond})
+	c, err := nexudus.New(nexudus.Config{BaseURL: ts.URL, HTTPClient: ts.Client(), Token: testToken, Rate: nexudus.Rate{N: 20, Per: time.Second}, MinInterval: 10 * time.Millisecond})
 	if err != nil {
 		b.Fatal(err)
 	}

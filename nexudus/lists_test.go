@@ -16,7 +16,7 @@ import (
 func listClient(t *testing.T, s *sandboxtest.Server) *nexudus.Client {
 	t.Helper()
 	c, err := nexudus.New(nexudus.Config{
-		BaseURL: s.URL, Token: s.Token, Rate: nexudus.Rate{N: 1000, Per: time.Second},
+		BaseURL: s.URL, HTTPClient: s.Client(), Token: s.Token, Rate: nexudus.Rate{N: 1000, Per: time.Second},
 		WriteRate: nexudus.Rate{N: 1000, Per: time.Second}, MinInterval: -1, DailyWrites: -1,
 		Timeout: 5 * time.Second, BackoffBase: time.Millisecond, BackoffMax: 5 * time.Millisecond,
 		MaxRetryAfter: 20 * time.Millisecond,

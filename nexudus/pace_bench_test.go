@@ -85,7 +85,7 @@ func runPacing(b *testing.B, n int, export bool) pacingRun {
 	defer func() { ts.Close(); srv.Close() }()
 	var throttles atomic.Int64
 	c, err := New(Config{
-		BaseURL: ts.URL, Token: "bench", PerHour: DocumentedPerHour, DailyWrites: limits.WritesPerDay,
+		BaseURL: ts.URL, HTTPClient: ts.Client(), Token: "bench", PerHour: DocumentedPerHour, DailyWrites: limits.WritesPerDay,
 		PaceFile: filepath.Join(b.TempDir(), "pace.json"),
 		Now:      clock.now, Sleep: clock.sleep,
 		Logf: func(format string, _ ...any) {

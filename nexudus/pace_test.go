@@ -83,7 +83,7 @@ func TestPacingNeverTripsTheDocumentedLimits(t *testing.T) {
 			clock := &fakeClock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
 			ts := jitteredSandbox(t, clock, perHour, 4*time.Millisecond)
 			var throttled atomic.Int64
-			c, err := New(Config{BaseURL: ts.URL, Token: "tok", PerHour: perHour, PaceMargin: tc.margin, DailyWrites: -1,
+			c, err := New(Config{BaseURL: ts.URL, HTTPClient: ts.Client(), Token: "tok", PerHour: perHour, PaceMargin: tc.margin, DailyWrites: -1,
 				Now: clock.now, Sleep: clock.sleep, Logf: func(format string, args ...any) {
 					if strings.HasPrefix(format, "throttled") {
 						throttled.Add(1)
@@ -126,7 +126,7 @@ func TestPacingFallsBackToEvenSpacing(t *testing.T) {
 	ts := jitteredSandbox(t, clock, 5000, 20*time.Millisecond)
 	var mu sync.Mutex
 	var events []string
-	c, err := New(Config{BaseURL: ts.URL, Token: "tok", DailyWrites: -1, Now: clock.now, Sleep: clock.sleep,
+	c, err := New(Config{BaseURL: ts.URL, HTTPClient: ts.Client(), Token: "tok", DailyWrites: -1, Now: clock.now, Sleep: clock.sleep,
 		Logf: func(format string, args ...any) {
 			mu.Lock()
 			defer mu.Unlock()

@@ -120,7 +120,7 @@ func TestCreateFieldsMatchTheClient(t *testing.T) {
 	h := start(t, Config{})
 
 	t.Run("what the client creates is stored", func(t *testing.T) {
-		client, err := nexudus.New(nexudus.Config{BaseURL: h.ts.URL, Token: h.srv.Token(), MinInterval: -1, DailyWrites: -1,
+		client, err := nexudus.New(nexudus.Config{BaseURL: h.ts.URL, HTTPClient: h.ts.Client(), Token: h.srv.Token(), MinInterval: -1, DailyWrites: -1,
 			Rate: nexudus.Rate{N: 1000, Per: time.Second}, WriteRate: nexudus.Rate{N: 1000, Per: time.Second}})
 		if err != nil {
 			t.Fatal(err)

@@ -186,7 +186,7 @@ func TestStoreDelay(t *testing.T) {
 		go func() {
 			req, _ := http.NewRequestWithContext(context.Background(), "POST", ts.URL+collectionPath, strings.NewReader(`{"CoworkerContractId": 1001, "FullName": "Held"}`))
 			req.Header.Set("Authorization", "Bearer t")
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := ts.Client().Do(req)
 			if err != nil {
 				answered <- 0
 				return

@@ -24,6 +24,7 @@ type Server struct {
 	Token   string          // the bearer token it accepts
 	Sandbox *sandbox.Server // the sandbox itself: seed it, inspect it, inject faults
 
+	ts     *httptest.Server
 	mu     sync.Mutex
 	counts map[string]int // by "METHOD /path"
 }
@@ -52,7 +53,7 @@ func New(t testing.TB, cfg sandbox.Config) *Server {
 		s.mu.Unlock()
 		srv.ServeHTTP(w, r)
 	}))
-	s.URL = ts.URL
+	s.URL, s.ts = ts.URL, ts
 	t.Cleanup(func() {
 		ts.Close()
 		if err := srv.Close(); err != nil {
@@ -61,6 +62,13 @@ func New(t testing.TB, cfg sandbox.Config) *Server {
 	})
 	return s
 }
+
+// Client returns an HTTP client of the server's own, as
+// httptest.Server.Client does: give it to nexudus.Config.HTTPClient. Its
+// connections are its own, where http.DefaultTransport's are closed
+// whenever any test's server closes, which can cut a request of another
+// test short.
+func (s *Server) Client() *http.Client { return s.ts.Client() }
 
 // Requests returns how many requests with method to path (without query;
 // a trailing slash does not count) the server has received, answered or

@@ -21,7 +21,7 @@ func get(t *testing.T, s *sandboxtest.Server, path string) int {
 	t.Helper()
 	req, _ := http.NewRequest("GET", s.URL+path, nil)
 	req.Header.Set("Authorization", "Bearer "+s.Token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestNew(t *testing.T) {
 func TestNewWithTheClient(t *testing.T) {
 	t.Parallel()
 	s := sandboxtest.New(t, sandbox.Config{})
-	client, err := nexudus.New(nexudus.Config{BaseURL: s.URL, Token: s.Token, MinInterval: -1, DailyWrites: -1,
+	client, err := nexudus.New(nexudus.Config{BaseURL: s.URL, HTTPClient: s.Client(), Token: s.Token, MinInterval: -1, DailyWrites: -1,
 		Rate: nexudus.Rate{N: 1000, Per: time.Second}, WriteRate: nexudus.Rate{N: 1000, Per: time.Second}})
 	if err != nil {
 		t.Fatal(err)
