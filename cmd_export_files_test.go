@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -96,7 +95,7 @@ func TestExportOutNotAFile(t *testing.T) {
 	dir := t.TempDir()
 	t.Run("fifo", func(t *testing.T) {
 		fifo := filepath.Join(dir, "pipe")
-		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		if err := mkfifo(fifo); err != nil {
 			t.Skip(err)
 		}
 		got := make(chan string)

@@ -388,3 +388,19 @@ func TestPaceFileSharedAtOnce(t *testing.T) {
 	checkLimits(t, sent.all, 103*time.Millisecond, 120, time.Minute)
 	checkLimits(t, sent.writes, 0, 60, time.Minute)
 }
+
+// TestStateFolderCheckLeavesNothing: New makes sure the state folder can
+// be written without leaving a file there: a lock file left behind would
+// be taken for a held lock, for ten seconds, where locks are files
+// (builds without flock(2), such as Windows).
+func TestStateFolderCheckLeavesNothing(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "state")
+	if _, err := New(Config{BudgetFile: BudgetPath(dir, DefaultBaseURL), PaceFile: PacePath(dir, DefaultBaseURL, "ann@example.com")}); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) != 0 {
+		t.Errorf("state folder after New: %v, %v; want it made and empty", entries, err)
+	}
+}

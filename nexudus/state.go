@@ -16,18 +16,22 @@ const clockSlack = time.Minute
 
 // checkStateFile makes sure the state file at path (what it holds: "write
 // budget" or "pacing windows") can be kept: its folder exists or can be
-// made (0700), a lock file can be created in it, and the file, if any,
+// made (0700), a file can be created in it, and the file, if any,
 // holds no time later than now.
 func checkStateFile(path, what string, now time.Time) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("state folder %s (the %s is kept there) cannot be created: %w", dir, what, pathCause(err))
 	}
-	lock, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	// A file of its own, removed at once: the lock file's name must stay
+	// free, since where a lock is a file (no flock(2)) one that exists is
+	// taken to be held.
+	probe, err := os.CreateTemp(dir, ".write-test-*")
 	if err != nil {
 		return fmt.Errorf("state folder %s (the %s is kept there) is not writable: %w", dir, what, pathCause(err))
 	}
-	lock.Close()
+	probe.Close()
+	os.Remove(probe.Name())
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return fmt.Errorf("%s: the %s file is a folder: remove it", path, what)
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 )
 
 // File is a file written under a temporary name beside its final
@@ -63,7 +64,7 @@ func (f *File) Write(p []byte) (int, error) { return f.f.Write(p) }
 func (f *File) TempName() string { return f.tmp }
 
 // Commit flushes the file to disk and renames it into place, then syncs the
-// folder so the rename survives a crash. It returns an error, and removes
+// folder so the rename survives a crash (not on Windows, which cannot). It returns an error, and removes
 // the temporary file, when any step fails.
 func (f *File) Commit() error {
 	if f.done {
@@ -80,6 +81,11 @@ func (f *File) Commit() error {
 	if err != nil {
 		os.Remove(f.tmp)
 		return fmt.Errorf("write %s: %w", f.path, err)
+	}
+	if runtime.GOOS == "windows" {
+		// Windows cannot sync a folder (Access is denied); NTFS keeps
+		// the rename in its journal.
+		return nil
 	}
 	if d, err := os.Open(filepath.Dir(f.path)); err == nil {
 		err = d.Sync()
