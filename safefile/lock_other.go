@@ -15,7 +15,7 @@ const staleLock = 10 * time.Second
 // holds it. Without flock(2) the lock is the file itself, created
 // exclusively and removed by unlock; one older than ten seconds is taken
 // to be left by a killed process and taken over, by one waiter only (see
-// takeOver), so hold Lock briefly.
+// breakStale), so hold Lock briefly.
 func Lock(path string) (unlock func(), err error) {
 	return lockByFile(path, staleLock)
 }

@@ -3,6 +3,7 @@ package safefile
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -18,7 +19,7 @@ import (
 // tested everywhere.
 
 // lockByFile takes the lock file at path, waiting while another holds it
-// and taking over one older than stale (see takeOver).
+// and breaking one older than stale (see breakStale).
 func lockByFile(path string, stale time.Duration) (unlock func(), err error) {
 	for {
 		unlock, err := createLockFile(path)
@@ -28,8 +29,7 @@ func lockByFile(path string, stale time.Duration) (unlock func(), err error) {
 		if !errors.Is(err, ErrLocked) {
 			return nil, err
 		}
-		if held, ok := staleContent(path, stale); ok {
-			takeOver(path, held)
+		if held, ok := staleContent(path, stale); ok && breakStale(path, held, stale) {
 			continue
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -53,23 +53,30 @@ func staleContent(path string, stale time.Duration) ([]byte, bool) {
 	return held, err == nil
 }
 
-// takeOver removes the stale lock file at path that held held, so that of
-// several waiters that found it stale at once exactly one removes it and
-// none removes a lock taken since. It renames what is at path to a name
-// of its own (a rename is atomic: one waiter moves the file, the others
-// find nothing to move), then removes what it moved only if that is the
-// stale file (every lock file holds a random token); if another waiter
-// had already replaced it with a live lock, that is moved back.
-func takeOver(path string, held []byte) {
-	moved := path + ".stale-" + token()
-	if os.Rename(path, moved) != nil {
-		return // taken over by another waiter, or released
+// breakStale removes the stale lock file at path that held held, and
+// reports whether it did. Of several waiters that found it stale at once,
+// only the one that creates its breaker file (NAME.break-DIGEST, named
+// for what it held) exclusively removes it, and only if it still holds
+// held. Every lock file holds a random token of its own and is removed
+// only by its holder or its one breaker, so a lock taken since is never
+// removed. A breaker file left by a process killed while breaking is
+// removed once it is older than stale.
+func breakStale(path string, held []byte, stale time.Duration) bool {
+	sum := sha256.Sum256(held)
+	breaker := path + ".break-" + hex.EncodeToString(sum[:8])
+	f, err := os.OpenFile(breaker, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		if fi, serr := os.Stat(breaker); serr == nil && time.Since(fi.ModTime()) > stale {
+			os.Remove(breaker)
+		}
+		return false
 	}
-	if got, err := os.ReadFile(moved); err == nil && !bytes.Equal(got, held) {
-		os.Rename(moved, path)
-		return
+	f.Close()
+	defer os.Remove(breaker)
+	if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, held) {
+		return false // broken already, and maybe taken since
 	}
-	os.Remove(moved)
+	return os.Remove(path) == nil
 }
 
 // createLockFile creates path exclusively, holding this process's id and

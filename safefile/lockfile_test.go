@@ -1,8 +1,10 @@
 package safefile
 
 import (
-	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -59,42 +61,66 @@ func TestLockFileTakeOver(t *testing.T) {
 	}
 }
 
-// TestLockFileTakeOverSteps plays, one step at a time, two waiters that
-// found the same stale lock file: the first takes it over and holds the
-// lock; the second, coming late, leaves that lock alone. A holder kept
-// past the stale age, and taken over, does not remove the new holder's
-// file when it unlocks.
+// TestLockFileTakeOverSteps plays, one step at a time, waiters that
+// found the same stale lock file: the first breaks it and takes the lock;
+// one that comes late, or while another breaks it, leaves the lock alone;
+// a breaker file left by a killed process is cleared once stale. A holder
+// kept past the stale age, whose lock was broken, does not remove the new
+// holder's file when it unlocks.
 func TestLockFileTakeOverSteps(t *testing.T) {
 	t.Parallel()
+	const stale = 10 * time.Second
 	dir := t.TempDir()
 	path := filepath.Join(dir, "state.lock")
-	stale := []byte("12345 dead\n")
-	if err := os.WriteFile(path, stale, 0o600); err != nil {
+	dead := []byte("12345 dead\n")
+	if err := os.WriteFile(path, dead, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	takeOver(path, stale) // the first waiter
+	locked := func(what string) {
+		t.Helper()
+		if _, err := createLockFile(path); !errors.Is(err, ErrLocked) {
+			t.Fatalf("%s: lock = %v, want ErrLocked", what, err)
+		}
+	}
+	// Another waiter is breaking it: this one leaves it alone.
+	sum := sha256.Sum256(dead)
+	breaker := path + ".break-" + hex.EncodeToString(sum[:8])
+	if err := os.WriteFile(breaker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if breakStale(path, dead, stale) {
+		t.Fatal("broke a lock another waiter is breaking")
+	}
+	locked("while another breaks it")
+	// That waiter was killed: once stale, its breaker file goes.
+	old := time.Now().Add(-time.Minute)
+	os.Chtimes(breaker, old, old)
+	breakStale(path, dead, stale)
+	if _, err := os.Stat(breaker); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a stale breaker file stays: %v", err)
+	}
+	if !breakStale(path, dead, stale) {
+		t.Fatal("the stale lock was not broken")
+	}
 	first, err := createLockFile(path)
 	if err != nil {
-		t.Fatalf("lock after taking over: %v", err)
+		t.Fatalf("lock after breaking: %v", err)
 	}
+	if breakStale(path, dead, stale) { // a waiter that found it stale, late
+		t.Fatal("a late waiter broke the new lock")
+	}
+	locked("after a late waiter")
+	// The first holder is taken to be dead and its lock broken.
 	held, _ := os.ReadFile(path)
-	takeOver(path, stale) // the second, late
-	if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, held) {
-		t.Fatalf("after a late takeover the lock file holds %q, %v; want the first holder's %q", got, err, held)
+	if !breakStale(path, held, stale) {
+		t.Fatal("the first holder's lock was not broken")
 	}
-	if _, err := createLockFile(path); !errors.Is(err, ErrLocked) {
-		t.Fatalf("a second lock: %v, want ErrLocked", err)
-	}
-	// The first holder is taken to be dead and taken over.
-	takeOver(path, held)
 	second, err := createLockFile(path)
 	if err != nil {
-		t.Fatalf("lock after the second takeover: %v", err)
+		t.Fatalf("lock after the second break: %v", err)
 	}
 	first() // too late: the file is the second holder's
-	if _, err := createLockFile(path); !errors.Is(err, ErrLocked) {
-		t.Fatalf("after the first holder's unlock: %v, want the second's lock kept", err)
-	}
+	locked("after the first holder's unlock")
 	second()
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("left in the folder: %v", entries)
