@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"contactbulk/nexudus"
+	"contactbulk/safefile"
 	"contactbulk/sandbox"
 )
 
@@ -190,7 +191,7 @@ func (a *app) credentials(cfg *nexudus.Config, source *string) (user string, err
 	if path := strings.TrimSpace(a.getenv("NEXUDUS_TOKEN_FILE")); path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
-			return "", usageErrorf("NEXUDUS_TOKEN_FILE: cannot read %s (%v): point it at a file holding only the token", path, unwrapPath(err))
+			return "", usageErrorf("NEXUDUS_TOKEN_FILE: cannot read %s (%v): point it at a file holding only the token", path, safefile.PathCause(err))
 		}
 		t := strings.TrimSpace(string(b))
 		if t == "" || nexudus.CheckToken(t) != nil {
@@ -219,15 +220,6 @@ func (a *app) credentials(cfg *nexudus.Config, source *string) (user string, err
 func tokenUser(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return "token " + hex.EncodeToString(sum[:8])
-}
-
-// unwrapPath drops the path an *os.PathError repeats.
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // logger returns a Logf that writes one line per note to a.stderr. It
@@ -272,7 +264,7 @@ func (a *app) startSandbox(ctx context.Context) (url, token string, stop func(),
 		return "", "", nil, usageErrorf("--sandbox: no cache directory to keep its data in (set XDG_CACHE_HOME or HOME)")
 	}
 	if err := os.MkdirAll(a.cacheDir, 0o700); err != nil {
-		return "", "", nil, usageErrorf("--sandbox: cannot create %s: %v", a.cacheDir, unwrapPath(err))
+		return "", "", nil, usageErrorf("--sandbox: cannot create %s: %v", a.cacheDir, safefile.PathCause(err))
 	}
 	srv, err := sandbox.New(sandbox.Config{DataFile: filepath.Join(a.cacheDir, "sandbox.json")})
 	if errors.Is(err, sandbox.ErrDataInUse) {

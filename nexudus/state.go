@@ -1,9 +1,8 @@
 package nexudus
 
 import (
-	"errors"
+	"contactbulk/safefile"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -21,14 +20,14 @@ const clockSlack = time.Minute
 func checkStateFile(path, what string, now time.Time) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("state folder %s (the %s is kept there) cannot be created: %w", dir, what, pathCause(err))
+		return fmt.Errorf("state folder %s (the %s is kept there) cannot be created: %w", dir, what, safefile.PathCause(err))
 	}
 	// A file of its own, removed at once: the lock file's name must stay
 	// free, since where a lock is a file (no flock(2)) one that exists is
 	// taken to be held.
 	probe, err := os.CreateTemp(dir, ".write-test-*")
 	if err != nil {
-		return fmt.Errorf("state folder %s (the %s is kept there) is not writable: %w", dir, what, pathCause(err))
+		return fmt.Errorf("state folder %s (the %s is kept there) is not writable: %w", dir, what, safefile.PathCause(err))
 	}
 	probe.Close()
 	os.Remove(probe.Name())
@@ -48,7 +47,7 @@ func checkStateFile(path, what string, now time.Time) error {
 	default:
 		t, err := loadPace(path)
 		if err != nil {
-			return fmt.Errorf("read %s: %w", path, pathCause(err))
+			return fmt.Errorf("read %s: %w", path, safefile.PathCause(err))
 		}
 		if n := len(t.all); n > 0 {
 			latest = t.all[n-1]
@@ -74,13 +73,4 @@ func later(a, b time.Time) time.Time {
 		return b
 	}
 	return a
-}
-
-// pathCause drops the path an *os.PathError repeats.
-func pathCause(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

@@ -8,6 +8,7 @@ package safefile
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -42,11 +43,8 @@ func Create(path string) (*File, error) {
 	}
 	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err // the temporary name means nothing to the user
-		}
-		return nil, fmt.Errorf("cannot create a file in %s: %w", dir, err)
+		// The temporary name means nothing to the user.
+		return nil, fmt.Errorf("cannot create a file in %s: %w", dir, PathCause(err))
 	}
 	// CreateTemp makes 0600 files already; say so explicitly, whatever the umask.
 	if err := f.Chmod(0o600); err != nil {
@@ -106,6 +104,18 @@ func (f *File) Abort() {
 	f.done = true
 	f.f.Close()
 	os.Remove(f.tmp)
+}
+
+// PathCause returns the cause an *fs.PathError in err holds (such as
+// fs.ErrNotExist or "permission denied"), without the operation and path
+// it repeats, for messages that name the path themselves; err itself when
+// it holds none.
+func PathCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // WriteFile writes data to path through a File: 0600, complete or not at

@@ -1,6 +1,9 @@
 package safefile
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -65,5 +68,20 @@ func assertOnly(t *testing.T, dir string, names ...string) {
 	}
 	if !slices.Equal(got, names) {
 		t.Errorf("folder holds %v, want %v", got, names)
+	}
+}
+
+func TestPathCause(t *testing.T) {
+	t.Parallel()
+	_, err := os.Open(filepath.Join(t.TempDir(), "missing"))
+	if got := PathCause(err); !errors.Is(got, fs.ErrNotExist) || strings.Contains(got.Error(), "missing") {
+		t.Errorf("PathCause(%v) = %v, want the cause without the path", err, got)
+	}
+	if got := PathCause(fmt.Errorf("read state: %w", err)); !errors.Is(got, fs.ErrNotExist) || strings.Contains(got.Error(), "missing") {
+		t.Errorf("PathCause of a wrapped error = %v", got)
+	}
+	other := errors.New("not about a path")
+	if got := PathCause(other); got != other {
+		t.Errorf("PathCause(%v) = %v, want it as it is", other, got)
 	}
 }

@@ -50,7 +50,7 @@ func OpenDest(path string) (*Dest, error) {
 		// O_APPEND: through /proc/self/fd/1 a file opened by `>>` keeps
 		// what it held; one opened by `>` is empty anyway.
 		if d.direct, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0); err != nil {
-			return nil, fmt.Errorf("open %s: %w", path, unwrapPath(err))
+			return nil, fmt.Errorf("open %s: %w", path, safefile.PathCause(err))
 		}
 		return d, nil
 	}
@@ -121,15 +121,6 @@ func writesInPlace(path string) (bool, error) {
 	}
 }
 
-// unwrapPath drops the *fs.PathError's repetition of the path.
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
 // Write writes p to the destination.
 func (d *Dest) Write(p []byte) (int, error) {
 	if d.direct != nil {
@@ -162,7 +153,7 @@ func (d *Dest) Commit() error {
 	d.done = true
 	if d.direct != nil {
 		if err := d.direct.Close(); err != nil {
-			return fmt.Errorf("write %s: %w", d.path, unwrapPath(err))
+			return fmt.Errorf("write %s: %w", d.path, safefile.PathCause(err))
 		}
 		return nil
 	}
