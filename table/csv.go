@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
@@ -38,28 +37,12 @@ func (e Encoding) String() string {
 	return "utf-8"
 }
 
-// ParseEncoding reads an encoding name: utf-8, windows-1252 (or cp1252,
-// latin1) or utf-16le (or utf-16), in any case. It returns an error listing
-// them for anything else.
-func ParseEncoding(s string) (Encoding, error) {
-	switch strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), "_", "-") {
-	case "", "utf-8", "utf8":
-		return UTF8, nil
-	case "windows-1252", "cp1252", "latin1", "iso-8859-1":
-		return Windows1252, nil
-	case "utf-16le", "utf-16", "utf16", "utf16le":
-		return UTF16LE, nil
-	}
-	return UTF8, fmt.Errorf("encoding %q: use utf-8, windows-1252 or utf-16le", s)
-}
-
 // csvWriter writes CSV through a buffer, encoding on the way out.
 type csvWriter struct {
-	dest io.Writer
-	bw   *bufio.Writer
-	enc  *transform.Writer // nil for UTF-8
-	cw   *csv.Writer
-	raw  bool
+	bw  *bufio.Writer
+	enc *transform.Writer // nil for UTF-8
+	cw  *csv.Writer
+	raw bool
 	// check, for a single-byte encoding, refuses a cell it cannot hold
 	// rather than let it become '?'.
 	check *encoding.Encoder
@@ -67,7 +50,7 @@ type csvWriter struct {
 }
 
 func newCSV(w io.Writer, opt Options) (*csvWriter, error) {
-	c := &csvWriter{dest: w, raw: opt.Raw}
+	c := &csvWriter{raw: opt.Raw}
 	out := w
 	var bom []byte
 	switch opt.Encoding {

@@ -126,6 +126,7 @@ func (e *CellError) Error() string {
 	return fmt.Sprintf("row %d, column %s: %v", e.Row, e.Column, e.Err)
 }
 
+// Unwrap returns the cell's own error, such as ErrNotEncodable.
 func (e *CellError) Unwrap() error { return e.Err }
 
 // rowWriter is one format's writer.
