@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"contactbulk/nexudus"
 	"contactbulk/sandbox"
 )
 
@@ -93,12 +93,7 @@ printed token. --allow-remote lifts that, at your own risk.`,
 
   # credentials that may only list and read, and a quota spent elsewhere
   contactbulk sandbox --roles ContractContact-List,ContractContact-Read --quota-spent 2h`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				return usageErrorf("sandbox takes no arguments, got %q (see '%s --help')", args[0], cmd.CommandPath())
-			}
-			return nil
-		},
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f.rolesSet = cmd.Flags().Changed("roles")
 			return a.runSandbox(cmd.Context(), f)
@@ -146,7 +141,8 @@ printed token. --allow-remote lifts that, at your own risk.`,
 	return cmd
 }
 
-// sandboxConfig checks the flags and turns them into a sandbox.Config.
+// sandboxConfig checks the flags sandbox.New does not, and turns them
+// into a sandbox.Config; New checks the ranges (see settingError).
 func (a *app) sandboxConfig(f sandboxFlags) (sandbox.Config, error) {
 	cfg := sandbox.Config{
 		Token:       f.token,
@@ -169,25 +165,19 @@ func (a *app) sandboxConfig(f sandboxFlags) (sandbox.Config, error) {
 	if err := checkLoopback(f.addr, f.allowRemote); err != nil {
 		return cfg, err
 	}
-	if strings.ContainsAny(f.token, " \t\r\n") {
-		return cfg, usageErrorf("--token must not contain spaces")
+	// The token contactbulk could not send would be printed, then refused.
+	if err := nexudus.CheckToken(f.token); err != nil {
+		return cfg, usageErrorf("--token: %v", err)
 	}
 	if f.records < 0 {
 		return cfg, usageErrorf("--records %d: give a number of records, 0 or more", f.records)
 	}
-	if f.maxPageSize < 1 {
-		return cfg, usageErrorf("--max-page-size %d: give a page size of 1 or more", f.maxPageSize)
+	// 0 means the default to sandbox.New; a flag set to 0 means nothing.
+	if f.maxPageSize == 0 {
+		return cfg, usageErrorf("--max-page-size 0: give a page size of 1 or more")
 	}
-	for _, r := range []struct {
-		name string
-		v    float64
-	}{{"--error-rate", f.errorRate}, {"--drop-rate", f.dropRate}, {"--stall-rate", f.stallRate}} {
-		if r.v < 0 || r.v > 1 {
-			return cfg, usageErrorf("%s %v: give a fraction between 0 and 1, e.g. 0.05", r.name, r.v)
-		}
-	}
-	if f.latency < 0 || f.stallFor < 0 || f.tokenTTL <= 0 {
-		return cfg, usageErrorf("--latency, --stall-for and --token-ttl must be positive durations, e.g. 300ms")
+	if f.tokenTTL == 0 {
+		return cfg, usageErrorf("--token-ttl 0: give a lifetime, e.g. 168h")
 	}
 	if f.user != "" {
 		if !strings.Contains(f.user, "@") {
@@ -202,9 +192,6 @@ func (a *app) sandboxConfig(f sandboxFlags) (sandbox.Config, error) {
 			secret := a.getenv(f.totpEnv)
 			if secret == "" {
 				return cfg, usageErrorf("--totp-secret-env %s: that environment variable is empty; set it to a base32 secret", f.totpEnv)
-			}
-			if _, err := sandbox.TOTP(secret, time.Now()); err != nil {
-				return cfg, usageErrorf("the TOTP secret in %s is not base32 (letters A-Z and digits 2-7)", f.totpEnv)
 			}
 			cfg.User.TOTPSecret = secret
 		}
@@ -246,28 +233,35 @@ func behaviourOf(f sandboxFlags) (sandbox.Behaviour, error) {
 			return b, usageErrorf("--zone %q: not a time zone; give a name such as Europe/Madrid, America/New_York or UTC", f.zone)
 		}
 	}
-	if f.storeDelay < 0 || f.quotaSpent < 0 {
-		return b, usageErrorf("--store-delay and --quota-spent must not be negative durations, e.g. 40s or 2h")
-	}
-	if f.unavailableRate < 0 || f.unavailableRate > 1 {
-		return b, usageErrorf("--unavailable-rate %v: give a fraction between 0 and 1, e.g. 0.05", f.unavailableRate)
-	}
-	if f.otherApp < 0 {
-		return b, usageErrorf("--other-app %d: give requests a minute, 0 or more, e.g. 60", f.otherApp)
-	}
 	if f.rolesSet {
 		if b.Roles, err = parseRoles(f.roles); err != nil {
 			return b, err
 		}
 	}
-	if f.redirectTo != "" {
-		u, err := url.Parse(f.redirectTo)
-		if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-			return b, usageErrorf("--redirect-to %q: give an http or https URL without query, e.g. http://127.0.0.1:9999", f.redirectTo)
-		}
-		b.RedirectTo = f.redirectTo
-	}
+	b.RedirectTo = f.redirectTo
 	return b, nil
+}
+
+// settingError turns sandbox.New's refusal of a setting into a usage
+// error naming the flag to change.
+func settingError(err error, f sandboxFlags) error {
+	var se *sandbox.SettingError
+	if !errors.As(err, &se) {
+		return usageErrorf("%v", err)
+	}
+	flag := map[string]string{
+		"Faults.ServerErrors": "--error-rate", "Faults.DropAfterCreate": "--drop-rate", "Faults.Stalls": "--stall-rate",
+		"Faults.Latency": "--latency", "Faults.StallFor": "--stall-for", "MaxPageSize": "--max-page-size", "TokenTTL": "--token-ttl",
+		"Behaviour.StoreDelay": "--store-delay", "Behaviour.QuotaSpent": "--quota-spent", "Behaviour.Unavailable": "--unavailable-rate",
+		"Behaviour.OtherApp": "--other-app", "Behaviour.RedirectTo": "--redirect-to",
+	}[se.Setting]
+	switch {
+	case se.Setting == "User.TOTPSecret":
+		return usageErrorf("the TOTP secret in %s: give %s", f.totpEnv, se.Want)
+	case flag == "":
+		return usageErrorf("%v", err)
+	}
+	return usageErrorf("%s %s: give %s", flag, se.Value, se.Want)
 }
 
 // parseRoles reads --roles: names separated by commas, or none.
@@ -340,13 +334,7 @@ func checkLoopback(addr string, allowRemote bool) error {
 	if err != nil || port == "" {
 		return usageErrorf("--addr %q: give HOST:PORT, e.g. 127.0.0.1:8080", addr)
 	}
-	if allowRemote {
-		return nil
-	}
-	if host == "localhost" {
-		return nil
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+	if allowRemote || nexudus.IsLoopback(host) {
 		return nil
 	}
 	return usageErrorf("--addr %q is not a loopback address: the sandbox serves personal data to anyone with the printed token; use 127.0.0.1, or add --allow-remote if you mean it", addr)
@@ -359,7 +347,7 @@ func (a *app) runSandbox(ctx context.Context, f sandboxFlags) error {
 	}
 	srv, err := sandbox.New(cfg)
 	if err != nil {
-		return usageErrorf("%v", err)
+		return settingError(err, f)
 	}
 	if f.records > 0 {
 		srv.Generate(f.records, 0)

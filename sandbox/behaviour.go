@@ -35,7 +35,7 @@ type Behaviour struct {
 	QuotaSpent  time.Duration // the space's write quota was spent elsewhere: every write is answered 409 (Retry-After: 1) for this long after New
 	Unavailable float64       // fraction of requests, /api/token included, answered 503 (an HTML page, Retry-After: 1) before anything else, nothing stored
 	RedirectTo  string        // every request answered 302 to RedirectTo + the request's path and query, before authentication
-	OtherApp    int           // requests per minute another integration makes with the same credentials (evenly, from New on), counted against this client's rate limits; nothing with Limits.Off
+	OtherApp    int           // requests per minute another integration makes with the same credentials (evenly, from New on), counted against this client's rate limits; nothing with Limits.Off; at most MaxOtherApp
 }
 
 // NameStyle is how a server stores the FullName it is sent.
@@ -196,25 +196,43 @@ func parseEnum[E enum](s string) (E, error) {
 // valid reports whether e is one of E's values.
 func valid[E enum](e E) bool { return e >= 0 && int(e) < len(e.names()) }
 
-// check returns an error naming the first behaviour that cannot be served.
+// MaxOtherApp is the most requests a minute Behaviour.OtherApp may make:
+// a thousand a second, far beyond any documented limit, and far from the
+// rate (6×10^10 a minute) at which its requests could no longer be
+// spaced.
+const MaxOtherApp = 60_000
+
+// check returns a *SettingError naming the first behaviour that cannot
+// be served.
 func (b Behaviour) check() error {
-	if !valid(b.Names) || !valid(b.Batch) || !valid(b.Direction) || !valid(b.PagingFields) || !valid(b.Dates) || !valid(b.CreateIDs) {
-		return fmt.Errorf("sandbox: a behaviour has an unknown value: names %v, batch %v, dir %v, paging %v, dates %v, create ids %v",
-			b.Names, b.Batch, b.Direction, b.PagingFields, b.Dates, b.CreateIDs)
+	for _, e := range []struct {
+		setting string
+		ok      bool
+		value   any
+	}{
+		{"Names", valid(b.Names), b.Names}, {"Batch", valid(b.Batch), b.Batch}, {"Direction", valid(b.Direction), b.Direction},
+		{"PagingFields", valid(b.PagingFields), b.PagingFields}, {"Dates", valid(b.Dates), b.Dates}, {"CreateIDs", valid(b.CreateIDs), b.CreateIDs},
+	} {
+		if !e.ok {
+			return &SettingError{Setting: "Behaviour." + e.setting, Value: fmt.Sprint(e.value), Want: "one of its named values"}
+		}
 	}
-	if b.StoreDelay < 0 || b.QuotaSpent < 0 {
-		return fmt.Errorf("sandbox: store delay %v and quota spent %v must not be negative", b.StoreDelay, b.QuotaSpent)
-	}
-	if b.Unavailable < 0 || b.Unavailable > 1 {
-		return fmt.Errorf("sandbox: unavailable rate %v is not between 0 and 1", b.Unavailable)
-	}
-	if b.OtherApp < 0 {
-		return fmt.Errorf("sandbox: other app rate %d is negative", b.OtherApp)
+	switch {
+	case b.StoreDelay < 0:
+		return &SettingError{Setting: "Behaviour.StoreDelay", Value: b.StoreDelay.String(), Want: wantDuration}
+	case b.QuotaSpent < 0:
+		return &SettingError{Setting: "Behaviour.QuotaSpent", Value: b.QuotaSpent.String(), Want: wantDuration}
+	case b.Unavailable < 0 || b.Unavailable > 1:
+		return &SettingError{Setting: "Behaviour.Unavailable", Value: fmt.Sprint(b.Unavailable), Want: wantFraction}
+	case b.OtherApp < 0 || b.OtherApp > MaxOtherApp:
+		return &SettingError{Setting: "Behaviour.OtherApp", Value: fmt.Sprint(b.OtherApp),
+			Want: fmt.Sprintf("a number of requests a minute from 0 to %d, e.g. 60", MaxOtherApp)}
 	}
 	if b.RedirectTo != "" {
 		u, err := url.Parse(b.RedirectTo)
 		if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-			return fmt.Errorf("sandbox: redirect target %q is not an http or https URL without query", b.RedirectTo)
+			return &SettingError{Setting: "Behaviour.RedirectTo", Value: fmt.Sprintf("%q", b.RedirectTo),
+				Want: "an http or https URL without query, e.g. http://127.0.0.1:9999"}
 		}
 	}
 	return nil

@@ -177,34 +177,20 @@ type Server struct {
 // or with what Config.DataFile holds when it exists; it holds the data
 // file, exclusively, until Close. It returns an error when the data file
 // cannot be read, its directory does not exist, another run holds it (an
-// error that Is ErrDataInUse), or a setting is out of range.
+// error that Is ErrDataInUse), or a setting cannot be served (a
+// *SettingError).
 func New(cfg Config) (*Server, error) {
-	for name, f := range map[string]float64{
-		"server error": cfg.Faults.ServerErrors, "drop": cfg.Faults.DropAfterCreate, "stall": cfg.Faults.Stalls,
-	} {
-		if f < 0 || f > 1 {
-			return nil, fmt.Errorf("sandbox: %s rate %v is not between 0 and 1", name, f)
-		}
-	}
-	if err := cfg.Behaviour.check(); err != nil {
+	if err := cfg.check(); err != nil {
 		return nil, err
-	}
-	if cfg.MaxPageSize < 0 {
-		return nil, fmt.Errorf("sandbox: max page size %d is negative", cfg.MaxPageSize)
 	}
 	if cfg.MaxPageSize == 0 {
 		cfg.MaxPageSize = 1000
 	}
-	if cfg.TokenTTL <= 0 {
+	if cfg.TokenTTL == 0 {
 		cfg.TokenTTL = 604799 * time.Second
 	}
-	if cfg.RefreshTTL <= 0 {
+	if cfg.RefreshTTL == 0 {
 		cfg.RefreshTTL = 15 * 24 * time.Hour
-	}
-	if cfg.User.TOTPSecret != "" {
-		if _, err := decodeSecret(cfg.User.TOTPSecret); err != nil {
-			return nil, fmt.Errorf("sandbox: totp secret: %w", err)
-		}
 	}
 	s := &Server{
 		cfg:       cfg,
@@ -264,6 +250,56 @@ func New(cfg Config) (*Server, error) {
 		s.saver = newSaver(s)
 	}
 	return s, nil
+}
+
+// SettingError says that a setting of a Config cannot be served: Setting
+// names it as a field of Config (e.g. "Behaviour.OtherApp"), Value is
+// what it held (never a secret), Want what it may hold.
+type SettingError struct {
+	Setting, Value, Want string
+}
+
+func (e *SettingError) Error() string {
+	if e.Value == "" {
+		return fmt.Sprintf("sandbox: %s: want %s", e.Setting, e.Want)
+	}
+	return fmt.Sprintf("sandbox: %s %s: want %s", e.Setting, e.Value, e.Want)
+}
+
+// What settings want, in the words of SettingError.Want.
+const (
+	wantFraction = "a fraction between 0 and 1, e.g. 0.05"
+	wantDuration = "a duration of 0 or more, e.g. 300ms"
+)
+
+// check returns a *SettingError naming the first setting of cfg that
+// cannot be served; the zero values that mean a default are fine.
+func (cfg Config) check() error {
+	for _, f := range []struct {
+		setting string
+		v       float64
+	}{{"Faults.ServerErrors", cfg.Faults.ServerErrors}, {"Faults.DropAfterCreate", cfg.Faults.DropAfterCreate}, {"Faults.Stalls", cfg.Faults.Stalls}} {
+		if f.v < 0 || f.v > 1 {
+			return &SettingError{Setting: f.setting, Value: fmt.Sprint(f.v), Want: wantFraction}
+		}
+	}
+	for _, d := range []struct {
+		setting string
+		v       time.Duration
+	}{{"Faults.Latency", cfg.Faults.Latency}, {"Faults.StallFor", cfg.Faults.StallFor}, {"TokenTTL", cfg.TokenTTL}, {"RefreshTTL", cfg.RefreshTTL}} {
+		if d.v < 0 {
+			return &SettingError{Setting: d.setting, Value: d.v.String(), Want: wantDuration}
+		}
+	}
+	if cfg.MaxPageSize < 0 {
+		return &SettingError{Setting: "MaxPageSize", Value: fmt.Sprint(cfg.MaxPageSize), Want: "a page size of 1 or more (0: 1000)"}
+	}
+	if cfg.User.TOTPSecret != "" {
+		if _, err := decodeSecret(cfg.User.TOTPSecret); err != nil {
+			return &SettingError{Setting: "User.TOTPSecret", Want: "a base32 secret (letters A-Z and digits 2-7)"}
+		}
+	}
+	return cfg.Behaviour.check()
 }
 
 // Token returns the bearer token the sandbox accepts besides those issued by

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -255,5 +256,56 @@ func TestBehaviourNames(t *testing.T) {
 	}
 	if _, err := New(Config{Behaviour: Behaviour{StoreDelay: -time.Second}}); err == nil {
 		t.Error("New accepted a negative store delay")
+	}
+}
+
+// TestNewRefusesSettings: a setting New cannot serve is a *SettingError
+// naming it and what it wants (the command layer names the flag from it),
+// checked once, in New.
+func TestNewRefusesSettings(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		cfg     Config
+		setting string
+	}{
+		{"server errors above 1", Config{Faults: Faults{ServerErrors: 1.5}}, "Faults.ServerErrors"},
+		{"negative drops", Config{Faults: Faults{DropAfterCreate: -0.1}}, "Faults.DropAfterCreate"},
+		{"stalls above 1", Config{Faults: Faults{Stalls: 2}}, "Faults.Stalls"},
+		{"negative latency", Config{Faults: Faults{Latency: -time.Second}}, "Faults.Latency"},
+		{"negative stall", Config{Faults: Faults{StallFor: -time.Second}}, "Faults.StallFor"},
+		{"negative page size", Config{MaxPageSize: -1}, "MaxPageSize"},
+		{"negative token lifetime", Config{TokenTTL: -time.Second}, "TokenTTL"},
+		{"bad TOTP secret", Config{User: User{Email: "a@b.c", Password: "p", TOTPSecret: "!!"}}, "User.TOTPSecret"},
+		{"unknown batch read", Config{Behaviour: Behaviour{Batch: BatchRead(9)}}, "Behaviour.Batch"},
+		{"negative store delay", Config{Behaviour: Behaviour{StoreDelay: -time.Second}}, "Behaviour.StoreDelay"},
+		{"negative quota", Config{Behaviour: Behaviour{QuotaSpent: -time.Hour}}, "Behaviour.QuotaSpent"},
+		{"unavailable above 1", Config{Behaviour: Behaviour{Unavailable: 2}}, "Behaviour.Unavailable"},
+		{"negative other app", Config{Behaviour: Behaviour{OtherApp: -5}}, "Behaviour.OtherApp"},
+		// Above 6×10^10 a minute the spacing of its requests would be 0.
+		{"other app beyond counting", Config{Behaviour: Behaviour{OtherApp: 100_000_000_000}}, "Behaviour.OtherApp"},
+		{"other app above the bound", Config{Behaviour: Behaviour{OtherApp: MaxOtherApp + 1}}, "Behaviour.OtherApp"},
+		{"redirect without scheme", Config{Behaviour: Behaviour{RedirectTo: "elsewhere.example"}}, "Behaviour.RedirectTo"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, err := New(tc.cfg)
+			if err == nil {
+				srv.Close()
+			}
+			var se *SettingError
+			if !errors.As(err, &se) || se.Setting != tc.setting || se.Want == "" {
+				t.Fatalf("New: %v, want a SettingError for %s", err, tc.setting)
+			}
+		})
+	}
+	// At the bound, another app's requests are counted, not divided by
+	// zero: the request is answered (throttled, once its requests come).
+	h := start(t, Config{Limits: DocumentedLimits(), Behaviour: Behaviour{OtherApp: MaxOtherApp}})
+	for range 3 {
+		if status, _ := h.do("GET", collectionPath, ""); status != http.StatusOK && status != http.StatusConflict {
+			t.Errorf("status %d with another app at %d a minute, want 200 or 409", status, MaxOtherApp)
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
 }
