@@ -9,7 +9,8 @@ import (
 )
 
 // Generate adds n varied, valid records on contractID, or spread over every
-// contract when contractID is 0; it is fast enough for millions of records.
+// contract when contractID is 0 (over the default contracts 1001 to 1010,
+// added, when there is none); it is fast enough for millions of records.
 // It leaves the contracts and coworkers seeded for lookups (1011 to 1014,
 // 2006 to 2012) alone, so that what it generates is what it was before them.
 func (s *Server) Generate(n int, contractID int64) {
@@ -33,11 +34,19 @@ func (s *Server) Generate(n int, contractID int64) {
 	} else {
 		contracts = withoutSeeds(byID(s.contracts), lookupContracts(), func(c Contract) int64 { return c.ID })
 	}
-	if contractID != 0 && len(contracts) != 1 {
+	switch {
+	case contractID != 0 && len(contracts) != 1:
 		// An unknown contract: Nexudus would refuse such records; add it
 		// so that what is generated stays valid.
 		s.contracts[contractID] = Contract{ID: contractID, Quantity: 1, TariffName: "Virtual Office", Active: true}
 		contracts = []Contract{s.contracts[contractID]}
+	case len(contracts) == 0:
+		// A data file without contracts (or only those seeded for
+		// lookups): the default ones are added, for the same reason.
+		contracts = contactContracts()
+		for _, c := range contracts {
+			s.contracts[c.ID] = c
+		}
 	}
 	coworkers := withoutSeeds(byID(s.coworkers), lookupCoworkers(), func(c Coworker) int64 { return c.ID })
 

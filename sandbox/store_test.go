@@ -148,3 +148,33 @@ func BenchmarkList(b *testing.B) {
 		})
 	}
 }
+
+// TestGenerateOnADataFileWithoutContracts: records generated on a data
+// file that holds no contracts go on the default ones, which are added,
+// so that every record's contract exists.
+func TestGenerateOnADataFileWithoutContracts(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "sandbox.json")
+	if err := os.WriteFile(path, []byte(`{"Version":2}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(Config{DataFile: path, Token: "t", Limits: Limits{Off: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	srv.Generate(5, 0)
+	contracts := map[int64]bool{}
+	for _, c := range srv.Contracts() {
+		contracts[c.ID] = true
+	}
+	recs := srv.Records()
+	if len(recs) != 5 {
+		t.Fatalf("%d records generated, want 5", len(recs))
+	}
+	for _, r := range recs {
+		if !contracts[r.CoworkerContractID] {
+			t.Errorf("record %d is on contract %d, which does not exist", r.ID, r.CoworkerContractID)
+		}
+	}
+}
