@@ -356,8 +356,9 @@ func serveEntityMany[T any](s *Server, w http.ResponseWriter, r *http.Request, e
 	out := make([]T, 0, len(ids))
 	for _, id := range ids {
 		if rec, ok := byID[id]; ok {
-			e.present(rec)
-			out = append(out, *rec)
+			c := *rec // an id asked twice must not be presented twice
+			e.present(&c)
+			out = append(out, c)
 		}
 	}
 	if s.cfg.Behaviour.Batch == BatchPartial {

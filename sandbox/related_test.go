@@ -314,3 +314,40 @@ func TestDataFileUpgrade(t *testing.T) {
 		t.Errorf("saved file has no version 2: %.200s", b)
 	}
 }
+
+// TestRelatedBatchReadRepeatsAnId: an id asked twice in a several-at-once
+// read is served twice the same, its dates written once in the space's
+// style (the second was written over the first, shifted twice).
+func TestRelatedBatchReadRepeatsAnId(t *testing.T) {
+	t.Parallel()
+	for _, dates := range []DateStyle{DatesLocalZ, DatesOffset} {
+		t.Run(dates.String(), func(t *testing.T) {
+			t.Parallel()
+			h := start(t, Config{Behaviour: Behaviour{Dates: dates}})
+			for _, list := range []struct{ path, id string }{{contractsPath, "1011"}, {coworkersPath, "2001"}} {
+				path, id := list.path, list.id
+				status, one := h.do("GET", path+"/"+id, "")
+				status2, many := h.do("GET", path+"?id=["+id+","+id+"]", "")
+				var got []json.RawMessage
+				if status != 200 || status2 != 200 || json.Unmarshal(many, &got) != nil || len(got) != 2 {
+					t.Fatalf("%s: status %d and %d, %s", path, status, status2, many)
+				}
+				for i, g := range got {
+					if !jsonEqual(t, g, one) {
+						t.Errorf("%s: record %d of the batch\n%s\nwant it as read alone\n%s", path, i+1, g, one)
+					}
+				}
+			}
+		})
+	}
+}
+
+// jsonEqual reports whether a and b hold the same JSON value.
+func jsonEqual(t *testing.T, a, b []byte) bool {
+	t.Helper()
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		t.Fatalf("not JSON: %s / %s", a, b)
+	}
+	return fmt.Sprint(x) == fmt.Sprint(y)
+}
