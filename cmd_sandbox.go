@@ -144,7 +144,9 @@ printed token. --allow-remote lifts that, at your own risk.`,
 // sandboxConfig checks the flags sandbox.New does not, and turns them
 // into a sandbox.Config; New checks the ranges (see settingError).
 func (a *app) sandboxConfig(f sandboxFlags) (sandbox.Config, error) {
+	stderr := a.lockedStderr() // the sandbox reports failed saves while it serves
 	cfg := sandbox.Config{
+		Logf:        func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) },
 		Token:       f.token,
 		DataFile:    f.data,
 		MaxPageSize: f.maxPageSize,

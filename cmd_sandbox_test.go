@@ -462,3 +462,50 @@ func TestSandboxCommandBehaviours(t *testing.T) {
 		}
 	})
 }
+
+// TestSandboxCommandReportsSaveErrors: a background save of --data that
+// fails (its folder removed) is a line on stderr while the sandbox runs,
+// and the next save that succeeds is another.
+func TestSandboxCommandReportsSaveErrors(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "data")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"sandbox", "--addr", "127.0.0.1:0", "--no-limits", "--data", filepath.Join(dir, "sandbox.json")}
+	url, token, _, stderr, stop := startSandboxCommand(t, func(ctx context.Context, stdout, stderr io.Writer) error {
+		return run(ctx, nil, args, strings.NewReader(""), stdout, stderr)
+	})
+	create := func(name string) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", url+"/api/billing/contractcontacts", strings.NewReader(`{"CoworkerContractId": 1001, "FullName": "`+name+`"}`))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := testHTTPClient(t).Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("create: %v %v", resp, err)
+		}
+		resp.Body.Close()
+	}
+	waitFor := func(what string) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !strings.Contains(stderr.String(), what); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("stderr lacks %q:\n%s", what, stderr)
+			}
+		}
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	create("Unsaved")
+	waitFor("does not exist: create it first; the records are kept in memory")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	create("Saved")
+	waitFor("sandbox: the data is saved again in " + dir)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}

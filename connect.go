@@ -266,7 +266,7 @@ func (a *app) startSandbox(ctx context.Context) (url, token string, stop func(),
 	if err := os.MkdirAll(a.cacheDir, 0o700); err != nil {
 		return "", "", nil, usageErrorf("--sandbox: cannot create %s: %v", a.cacheDir, safefile.PathCause(err))
 	}
-	srv, err := sandbox.New(sandbox.Config{DataFile: filepath.Join(a.cacheDir, "sandbox.json")})
+	srv, err := sandbox.New(sandbox.Config{DataFile: filepath.Join(a.cacheDir, "sandbox.json"), Logf: a.logger()})
 	if errors.Is(err, sandbox.ErrDataInUse) {
 		return "", "", nil, usageErrorf("--sandbox: %v", err) // removing the file would lose the other run's records
 	}

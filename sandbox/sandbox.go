@@ -33,6 +33,9 @@ type Config struct {
 	Now         func() time.Time // nil means time.Now
 	TokenTTL    time.Duration    // lifetime of access tokens issued by /api/token; 0 means 604799 s
 	RefreshTTL  time.Duration    // lifetime of refresh tokens; 0 means 15 days
+	// Logf reports, when they happen, a background save of the data file
+	// that failed and the next that succeeded; nil discards.
+	Logf func(format string, args ...any)
 }
 
 // User is the account that may sign in through POST /api/token or Basic auth.
@@ -191,6 +194,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.RefreshTTL == 0 {
 		cfg.RefreshTTL = 15 * 24 * time.Hour
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = func(string, ...any) {}
 	}
 	s := &Server{
 		cfg:       cfg,

@@ -145,8 +145,7 @@ type saver struct {
 	stop    chan struct{}
 	done    chan struct{}
 	once    sync.Once
-	mu      sync.Mutex
-	lastErr error
+	lastErr error // of the last background save; only loop touches it
 }
 
 func newSaver(s *Server) *saver {
@@ -177,11 +176,20 @@ func (sv *saver) loop() {
 			return
 		case <-t.C:
 		}
-		err := sv.s.save(sv.path)
-		sv.mu.Lock()
-		sv.lastErr = err
-		sv.mu.Unlock()
+		sv.report(sv.s.save(sv.path))
 	}
+}
+
+// report tells Config.Logf of a save that failed, once while it fails
+// the same way, and of the first that succeeds after.
+func (sv *saver) report(err error) {
+	switch {
+	case err != nil && (sv.lastErr == nil || sv.lastErr.Error() != err.Error()):
+		sv.s.cfg.Logf("%v; the records are kept in memory and saved at the next change, and on exit", err)
+	case err == nil && sv.lastErr != nil:
+		sv.s.cfg.Logf("sandbox: the data is saved again in %s", sv.path)
+	}
+	sv.lastErr = err
 }
 
 // close stops the background saves and saves one last time.
@@ -189,17 +197,6 @@ func (sv *saver) close() error {
 	sv.once.Do(func() { close(sv.stop) })
 	<-sv.done
 	return sv.s.save(sv.path)
-}
-
-// SaveError returns the error of the last background save of the data
-// file, or nil.
-func (s *Server) SaveError() error {
-	if s.saver == nil {
-		return nil
-	}
-	s.saver.mu.Lock()
-	defer s.saver.mu.Unlock()
-	return s.saver.lastErr
 }
 
 // nullIsNil turns a decoded JSON null back into a nil RawMessage.

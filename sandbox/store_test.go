@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -73,9 +74,6 @@ func TestDataFile(t *testing.T) {
 				t.Fatal("the create was not saved in the background")
 			}
 			time.Sleep(20 * time.Millisecond)
-		}
-		if err := second.srv.SaveError(); err != nil {
-			t.Error(err)
 		}
 	})
 	t.Run("unreadable data file", func(t *testing.T) {
@@ -176,5 +174,53 @@ func TestGenerateOnADataFileWithoutContracts(t *testing.T) {
 		if !contracts[r.CoworkerContractID] {
 			t.Errorf("record %d is on contract %d, which does not exist", r.ID, r.CoworkerContractID)
 		}
+	}
+}
+
+// TestBackgroundSaveErrorsAreReported: a background save of the data file
+// that fails is reported through Logf when it happens, once for the same
+// error, and the next save that succeeds says so.
+func TestBackgroundSaveErrorsAreReported(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "data")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var lines []string
+	logged := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Join(lines, "\n")
+	}
+	h := start(t, Config{DataFile: filepath.Join(dir, "sandbox.json"), Logf: func(format string, args ...any) {
+		mu.Lock()
+		lines = append(lines, fmt.Sprintf(format, args...))
+		mu.Unlock()
+	}})
+	waitFor := func(what string) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !strings.Contains(logged(), what); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no %q in the log:\n%s", what, logged())
+			}
+		}
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	h.create(`{"CoworkerContractId": 1001, "FullName": "Unsaved"}`)
+	waitFor("save data file: folder")
+	h.create(`{"CoworkerContractId": 1001, "FullName": "Unsaved too"}`)
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	h.create(`{"CoworkerContractId": 1001, "FullName": "Saved"}`)
+	waitFor("saved again")
+	if n := strings.Count(logged(), "save data file: folder"); n != 1 {
+		t.Errorf("the same failure was reported %d times:\n%s", n, logged())
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "sandbox.json")); err != nil || !strings.Contains(string(b), "Unsaved too") {
+		t.Errorf("the records were not all saved once the folder was back: %v", err)
 	}
 }
