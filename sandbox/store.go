@@ -20,10 +20,10 @@ import (
 var ErrDataInUse = errors.New("another contactbulk run is using this sandbox data")
 
 // dataInUseError says which data file is in use and what to do.
-type dataInUseError struct{ path, hint string }
+type dataInUseError struct{ path string }
 
 func (e *dataInUseError) Error() string {
-	return fmt.Sprintf("sandbox: another contactbulk run is using the sandbox data in %s%s; wait for it to finish, or use another data file", e.path, e.hint)
+	return fmt.Sprintf("sandbox: another contactbulk run is using the sandbox data in %s; wait for it to finish, or use another data file", e.path)
 }
 
 func (e *dataInUseError) Is(target error) bool { return target == ErrDataInUse }
