@@ -10,6 +10,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,14 +35,14 @@ type clientFlags struct {
 }
 
 // register adds the connection flags to cmd; writes adds the write pacing
-// flags of a command that creates records.
+// flags of a command that writes records.
 func (f *clientFlags) register(cmd *cobra.Command, writes bool) {
 	f.writes = writes
 	fs := cmd.Flags()
 	fs.StringVar(&f.url, "url", "", "Nexudus base URL (default $NEXUDUS_URL, else "+nexudus.DefaultBaseURL+")")
 	if writes {
-		fs.StringVar(&f.rate, "rate", nexudus.DefaultWriteRate().String(), "most creates per period, like 60/min, 2/s or 5000/h")
-		fs.IntVar(&f.dailyWrites, "daily-writes", nexudus.DefaultDailyWrites, "most creates in any 24 hours, shared by every run against the same URL")
+		fs.StringVar(&f.rate, "rate", nexudus.DefaultWriteRate().String(), "most writes (creates, updates, deletes) per period, like 60/min, 2/s or 5000/h")
+		fs.IntVar(&f.dailyWrites, "daily-writes", nexudus.DefaultDailyWrites, "most writes (creates, updates, deletes) in any 24 hours, shared by every run against the same URL")
 	} else {
 		fs.StringVar(&f.rate, "rate", nexudus.DefaultRate().String(), "most requests per period, like 120/min, 2/s or 5000/h")
 	}
@@ -98,7 +99,7 @@ func (a *app) prepare(ctx context.Context, f *clientFlags) (*connection, error) 
 		return nil, usageErrorf("--timeout %s: must be positive, like 30s", f.timeout)
 	}
 	if f.writes && f.dailyWrites <= 0 {
-		return nil, usageErrorf("--daily-writes %d: must be a positive number of creates", f.dailyWrites)
+		return nil, usageErrorf("--daily-writes %d: must be a positive number of writes", f.dailyWrites)
 	}
 	logf := a.logger()
 	// PerHour: at 120/min a long run would pass Nexudus's 5,000 an hour.
@@ -106,7 +107,6 @@ func (a *app) prepare(ctx context.Context, f *clientFlags) (*connection, error) 
 	if f.writes {
 		cfg.WriteRate = r
 		cfg.DailyWrites = f.dailyWrites
-		liftRequestPacing(&cfg)
 	} else {
 		cfg.Rate = r
 		cfg.DailyWrites = -1 // reads and doctor never write
@@ -125,6 +125,7 @@ func (a *app) prepare(ctx context.Context, f *clientFlags) (*connection, error) 
 		conn.close = stop
 		if f.writes {
 			cfg.BudgetFile = filepath.Join(a.cacheDir, "sandbox-writes.json")
+			paceWrites(&cfg, f.rate, logf)
 		}
 		conn.cfg = cfg
 		return conn, nil
@@ -137,6 +138,7 @@ func (a *app) prepare(ctx context.Context, f *clientFlags) (*connection, error) 
 		if dir := a.stateDir(); dir != "" {
 			cfg.BudgetFile = nexudus.BudgetPath(dir, cfg.BaseURL)
 		}
+		paceWrites(&cfg, f.rate, logf)
 	}
 	user, err := a.credentials(&cfg, &conn.source)
 	if err != nil {
@@ -302,22 +304,51 @@ func (a *app) startSandbox(ctx context.Context) (url, token string, stop func(),
 	return "http://" + ln.Addr().String(), srv.Token(), stop, nil
 }
 
+// paceWrites fits the request pacing to a --rate (rate, as typed) that
+// asks for writes faster than the requests may go: against a server on
+// this machine (a sandbox) it lifts the request pacing (liftRequestPacing);
+// against any other, Nexudus's documented limits on requests stay, and a
+// note says so, since they hold the writes to less than asked.
+func paceWrites(cfg *nexudus.Config, rate string, logf func(string, ...any)) {
+	if !writesOutpaceRequests(*cfg) {
+		return
+	}
+	if u, err := url.Parse(cfg.BaseURL); err == nil && nexudus.IsLoopback(u.Hostname()) {
+		liftRequestPacing(cfg)
+		return
+	}
+	logf("--rate %s asks for more writes than the %s requests Nexudus allows (and one every %s): the requests keep that pace, which holds the writes to it; only a sandbox on this machine lifts it",
+		rate, requestRate(*cfg), nexudus.DefaultMinInterval)
+}
+
+// requestRate is cfg's request rate, the default when unset.
+func requestRate(cfg nexudus.Config) nexudus.Rate {
+	if cfg.Rate.IsZero() {
+		return nexudus.DefaultRate()
+	}
+	return cfg.Rate
+}
+
+// writesOutpaceRequests reports whether cfg's write rate is faster than
+// its request rate.
+func writesOutpaceRequests(cfg nexudus.Config) bool {
+	requests, w := requestRate(cfg), cfg.WriteRate
+	return !w.IsZero() && float64(w.N)/w.Per.Seconds() > float64(requests.N)/requests.Per.Seconds()
+}
+
 // liftRequestPacing makes room in cfg's request pacing for its write rate
 // when --rate asks for writes faster than the requests may be (sensible
 // only against a server without Nexudus's limits, such as a sandbox with
-// limits off): two requests per write (a row may need a listing as well as
-// its create), with no minimum spacing and no hourly window. Otherwise
-// --rate 1000/s would still import two rows a second.
+// limits off, so paceWrites calls it only for one on this machine): two
+// requests per write (a row may need a listing as well as its create), at
+// most nexudus.MaxRateCount, with no minimum spacing and no hourly window.
+// Otherwise --rate 1000/s would still import two rows a second.
 func liftRequestPacing(cfg *nexudus.Config) {
-	requests := cfg.Rate
-	if requests.IsZero() {
-		requests = nexudus.DefaultRate()
-	}
-	w := cfg.WriteRate
-	if w.IsZero() || float64(w.N)/w.Per.Seconds() <= float64(requests.N)/requests.Per.Seconds() {
+	if !writesOutpaceRequests(*cfg) {
 		return
 	}
-	cfg.Rate = nexudus.Rate{N: 2 * w.N, Per: w.Per}
+	w := cfg.WriteRate
+	cfg.Rate = nexudus.Rate{N: min(2*w.N, nexudus.MaxRateCount), Per: w.Per}
 	cfg.MinInterval = -1
 	cfg.PerHour = 0
 }

@@ -96,6 +96,14 @@ func TestRegisterFlags(t *testing.T) {
 			if got := cmd.Flags().Lookup("daily-writes") != nil; got != tc.wantDaily {
 				t.Errorf("--daily-writes registered = %v, want %v", got, tc.wantDaily)
 			}
+			// Updates and deletes are paced and counted as creates are.
+			if tc.writes {
+				for _, name := range []string{"rate", "daily-writes"} {
+					if usage := cmd.Flags().Lookup(name).Usage; !strings.Contains(usage, "writes (creates, updates, deletes)") {
+						t.Errorf("--%s: %q, want it to say writes (creates, updates, deletes)", name, usage)
+					}
+				}
+			}
 			for _, name := range []string{"url", "sandbox", "timeout"} {
 				if cmd.Flags().Lookup(name) == nil {
 					t.Errorf("--%s not registered", name)
@@ -241,6 +249,47 @@ func TestConnectPacingFromFlags(t *testing.T) {
 			}
 			if client.BaseURL() != nexudus.DefaultBaseURL {
 				t.Errorf("BaseURL = %q, want the default", client.BaseURL())
+			}
+		})
+	}
+}
+
+// TestConnectLiftsRequestPacingOnlyOnThisMachine: an import --rate faster
+// than the requests may go lifts the request pacing against a server on
+// this machine (a sandbox), up to the largest rate a client takes, and
+// never against any other, where a note says the documented limits hold.
+func TestConnectLiftsRequestPacingOnlyOnThisMachine(t *testing.T) {
+	t.Parallel()
+	documented := nexudus.Pacing{Requests: nexudus.DefaultRate(), MinInterval: nexudus.DefaultMinInterval, PerHour: nexudus.DocumentedPerHour}
+	lifted := func(r nexudus.Rate) nexudus.Pacing { return nexudus.Pacing{Requests: r, MinInterval: -1} }
+	tests := []struct {
+		name, url, rate string
+		want            nexudus.Pacing // Writes and DailyWrites aside
+		wantNote        bool
+	}{
+		{"a sandbox, fast", "http://127.0.0.1:8080", "1000/s", lifted(nexudus.Rate{N: 2000, Per: time.Second}), false},
+		{"a sandbox, as fast as a rate may be", "http://localhost:8080", "600000/s", lifted(nexudus.Rate{N: nexudus.MaxRateCount, Per: time.Second}), false},
+		{"a sandbox, the documented rate", "http://127.0.0.1:8080", "60/min", documented, false},
+		{"Nexudus, fast", "https://space.example", "3/s", documented, true},
+		{"Nexudus, faster than any limit", "https://space.example", "600000/s", documented, true},
+		{"Nexudus, the documented rate", "https://space.example", "60/min", documented, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a, _, stderr := clientTestApp(t, map[string]string{"NEXUDUS_URL": tc.url, "NEXUDUS_TOKEN": "t"})
+			client, closeFn, err := a.connect(context.Background(), &clientFlags{rate: tc.rate, dailyWrites: 100, writes: true, timeout: time.Second})
+			if err != nil {
+				t.Fatalf("connect: %v", err)
+			}
+			defer closeFn()
+			got := client.Pacing()
+			got.Writes, got.DailyWrites = nexudus.Rate{}, 0
+			if got != tc.want {
+				t.Errorf("Pacing = %+v, want %+v", got, tc.want)
+			}
+			if note := strings.Contains(stderr.String(), "--rate "+tc.rate+" asks for more writes than the 120/min requests Nexudus allows"); note != tc.wantNote {
+				t.Errorf("stderr = %q; want the note: %v", stderr.String(), tc.wantNote)
 			}
 		})
 	}
