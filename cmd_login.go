@@ -77,7 +77,7 @@ func (a *app) login(ctx context.Context, f *loginFlags) error {
 		return usageErrorf("--timeout %s: must be positive, like 30s", f.timeout)
 	}
 
-	p := &prompter{a: a}
+	p := &prompter{a: a, ctx: ctx}
 	email := strings.TrimSpace(a.getenv("NEXUDUS_USERNAME"))
 	password := a.getenv("NEXUDUS_PASSWORD")
 	if email == "" || password == "" {
@@ -128,7 +128,7 @@ func (a *app) login(ctx context.Context, f *loginFlags) error {
 // signInError turns a failed sign-in into a one-line error saying what to do.
 func (a *app) signInError(ctx context.Context, err error, base string, gaveTOTP bool) error {
 	if ctx.Err() != nil {
-		return interrupted(ctx.Err())
+		return loginInterrupted(ctx)
 	}
 	if errors.Is(err, nexudus.ErrTOTPRequired) {
 		if gaveTOTP {
@@ -147,10 +147,20 @@ func (a *app) signInError(ctx context.Context, err error, base string, gaveTOTP 
 	return usageErrorf("cannot sign in to %s: %v; check --url or NEXUDUS_URL and the network", base, err)
 }
 
-// prompter asks for input on the terminal, writing its questions to stderr.
+// prompter asks for input on the terminal, writing its questions to
+// stderr. Ctrl-C (ctx ending) ends a question at once: reads from a
+// terminal do not watch a context, so each runs in a goroutine of its own,
+// left blocked when the process is about to end anyway.
 type prompter struct {
-	a  *app
-	in *bufio.Reader
+	a   *app
+	ctx context.Context
+	in  *bufio.Reader
+}
+
+// answer is what a read of the terminal returned.
+type answer struct {
+	text string
+	err  error
 }
 
 // line asks q and returns the answer without surrounding spaces.
@@ -165,24 +175,66 @@ func (p *prompter) raw(q string) (string, error) {
 	if p.in == nil {
 		p.in = bufio.NewReader(p.a.stdin)
 	}
-	s, err := p.in.ReadString('\n')
-	if err != nil && (err != io.EOF || s == "") {
+	read := make(chan answer, 1)
+	go func() {
+		s, err := p.in.ReadString('\n')
+		read <- answer{s, err}
+	}()
+	got, err := p.wait(read, func() {})
+	if err != nil {
+		return "", err
+	}
+	if got.err != nil && (got.err != io.EOF || got.text == "") {
 		return "", usageErrorf("no answer to %q on standard input", strings.TrimSuffix(q, ": "))
 	}
-	return strings.TrimRight(s, "\r\n"), nil
+	return strings.TrimRight(got.text, "\r\n"), nil
 }
 
-// secret asks q without echoing the answer when stdin is a terminal.
+// secret asks q without echoing the answer when stdin is a terminal; the
+// terminal is left as it was found, Ctrl-C or not.
 func (p *prompter) secret(q string) (string, error) {
 	file, ok := p.a.stdin.(*os.File)
 	if !ok || p.in != nil && p.in.Buffered() > 0 {
 		return p.raw(q)
 	}
-	fmt.Fprint(p.a.stderr, q)
-	b, err := term.ReadPassword(int(file.Fd()))
-	fmt.Fprintln(p.a.stderr)
+	fd := int(file.Fd())
+	state, err := term.GetState(fd)
 	if err != nil {
 		return "", usageErrorf("cannot read the password from the terminal: %v", err)
 	}
-	return strings.TrimRight(string(b), "\r\n"), nil
+	fmt.Fprint(p.a.stderr, q)
+	read := make(chan answer, 1)
+	go func() {
+		b, err := term.ReadPassword(fd)
+		read <- answer{string(b), err}
+	}()
+	// ReadPassword turns echo back on when it returns, which it does not
+	// on Ctrl-C: then it is done here.
+	got, err := p.wait(read, func() { _ = term.Restore(fd, state) })
+	fmt.Fprintln(p.a.stderr)
+	if err != nil {
+		return "", err
+	}
+	if got.err != nil {
+		return "", usageErrorf("cannot read the password from the terminal: %v", got.err)
+	}
+	return strings.TrimRight(got.text, "\r\n"), nil
+}
+
+// wait returns the answer read sends, or, when Ctrl-C comes first, calls
+// restore and returns the interruption (exit 130).
+func (p *prompter) wait(read <-chan answer, restore func()) (answer, error) {
+	select {
+	case got := <-read:
+		return got, nil
+	case <-p.ctx.Done():
+		restore()
+		fmt.Fprintln(p.a.stderr)
+		return answer{}, loginInterrupted(p.ctx)
+	}
+}
+
+// loginInterrupted is the error of a login stopped by Ctrl-C: exit 130.
+func loginInterrupted(ctx context.Context) error {
+	return interrupted(fmt.Errorf("login interrupted; nothing was saved (%w)", ctx.Err()))
 }
