@@ -320,6 +320,9 @@ type exportRun struct {
 	idsCount int
 	gone     int
 	notes    []string
+	// committed: the export file is in place; sideDone: so are the files
+	// beside it and the state (committed after it, the state last).
+	committed, sideDone bool
 }
 
 // countingWriter counts the bytes written through it.
@@ -416,9 +419,11 @@ func (a *app) runExport(ctx context.Context, f *exportFlags) error {
 	}
 	if err == nil && run.dest != nil {
 		err = run.dest.Commit()
+		run.committed = err == nil
 	}
 	if err == nil && f.sinceLast != "" {
 		err = run.commitSideFiles(&sum)
+		run.sideDone = err == nil
 	}
 	var se *exporter.ServerError
 	if err != nil {
@@ -426,7 +431,7 @@ func (a *app) runExport(ctx context.Context, f *exportFlags) error {
 		if errors.As(err, &se) {
 			sum.Fix = se.Fix
 		}
-		if run.dest != nil && !run.dest.Direct() {
+		if run.dest != nil && !run.dest.Direct() && !run.committed {
 			sum.File = "" // the previous file, if any, is untouched
 		}
 	}
@@ -562,11 +567,11 @@ func (r *exportRun) commitSideFiles(sum *exportSummary) error {
 	}
 	sum.ManifestFile = manifest
 	if err := r.nextIDs.Commit(); err != nil {
-		return fmt.Errorf("export complete, but the Id set was not saved: %w", err)
+		return fmt.Errorf("the Id set: %w", err)
 	}
 	next := r.state.Next(r.started, end, sum.Records, sum.Since, r.idsCount, r.filters)
 	if err := exporter.SaveState(f.sinceLast, next); err != nil {
-		return fmt.Errorf("export complete, but the state was not saved (the next run will export more): %w", err)
+		return fmt.Errorf("the state: %w", err)
 	}
 	return nil
 }
@@ -603,6 +608,10 @@ type manifestState struct {
 // kept says what became of the output file after a failed run.
 func (r *exportRun) kept() string {
 	switch {
+	case r.committed && r.f.sinceLast != "" && !r.sideDone:
+		return r.f.out + " is in place and complete, but the files beside it were not all written and the --since-last state was not advanced: fix that and run the export again, which exports these records again"
+	case r.committed:
+		return r.f.out + " is in place and complete"
 	case r.f.out == "":
 		return "the data on stdout is incomplete"
 	case r.dest != nil && r.dest.Direct():
