@@ -190,10 +190,13 @@ func (r *runner) decide(it *item, sp *space) error {
 		it.status, it.already = Updated, false
 		return nil
 	}
+	// Created and updated only as this import's journal says: a status
+	// in a fed-back results file is a hint, never proof (undo deletes
+	// what this journal says it created).
 	switch {
-	case ours || it.prior == Created && it.hint == id:
+	case ours:
 		it.status = Created
-	case r.j.wasUpdated(id) || it.prior == Updated && it.hint == id:
+	case r.j.wasUpdated(id):
 		it.status = Updated
 	default:
 		it.status, it.already = Exists, false

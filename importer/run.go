@@ -328,9 +328,10 @@ func (r *runner) load(ctx context.Context) error {
 		if r.opt.IgnoreIDs {
 			recordID = 0
 		}
-		it := &item{line: row.Line, contact: row.Contact, given: row.Given, recordID: recordID, prior: row.Prior}
+		it := &item{line: row.Line, contact: row.Contact, given: row.Given, recordID: recordID}
 		switch row.Prior {
-		case Created, Exists, Updated:
+		case Created, Updated, Exists, Differs:
+			// The record a fed-back results file says the row is.
 			it.hint = row.PriorID
 		}
 		it.lookups = row.Lookups

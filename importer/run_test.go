@@ -296,9 +296,10 @@ func TestRunCreatesEachRowOnce(t *testing.T) {
 
 	// Nor does feeding the results file back under another results path
 	// (a journal of its own), or reordering the sheet.
+	// (Exists, not created: that results path's journal created nothing.)
 	sum = e.run(t, results, testOptions(filepath.Join(e.dir, "again.csv")))
-	if sum.Skipped != 25 || sum.Created != 0 {
-		t.Errorf("results file fed back: %+v, want all 25 already done", countsOf(sum))
+	if sum.Exists != 25 || sum.Created != 0 {
+		t.Errorf("results file fed back: %+v, want all 25 found in the space", countsOf(sum))
 	}
 	reordered := slices.Clone(ps)
 	slices.Reverse(reordered)
@@ -440,8 +441,8 @@ func TestRunTwoResultsFiles(t *testing.T) {
 	b, _ := os.ReadFile(results)
 	fixed := filepath.Join(e.dir, "fixed.csv")
 	os.WriteFile(fixed, []byte(strings.Replace(string(b), ",999999,", ",1004,", 1)), 0o600)
-	if sum := e.run(t, fixed, testOptions(filepath.Join(e.dir, "fixed.results.csv"))); sum.Created != 1 || sum.Skipped != 7 {
-		t.Errorf("fixed results fed back: %+v, want 1 created, 7 already done", countsOf(sum))
+	if sum := e.run(t, fixed, testOptions(filepath.Join(e.dir, "fixed.results.csv"))); sum.Created != 1 || sum.Exists != 7 {
+		t.Errorf("fixed results fed back: %+v, want 1 created, 7 found in the space", countsOf(sum))
 	}
 	// The original sheet, fixed too, run again with its own journal.
 	ps[3].contract = 1004

@@ -271,7 +271,7 @@ func (s *Source) readHeader() error {
 	}
 	if s.results {
 		header2 = header2[4:]
-		s.notes = append(s.notes, "reading a results file: rows already created or existing are skipped")
+		s.notes = append(s.notes, "reading a results file: its row, status, id and error columns are not data; its statuses and ids are hints the import checks against the space")
 	}
 	s.columns = header2
 	layout, err := mapping.NewLayout(header2, s.in.opt.Mapping, s.in.order, s.in.today)
@@ -490,7 +490,7 @@ func (s *Source) row(r *Row, rec []string, line int) {
 	r.Line = line
 	if s.results && len(rec) >= 4 {
 		switch st := Status(strings.ToLower(strings.TrimSpace(rec[1]))); st {
-		case Created, Exists, Invalid, Failed, Pending:
+		case Created, Updated, Exists, Differs, Ambiguous, New, Invalid, Failed, Pending, Deleted:
 			r.Prior = st
 		}
 		r.PriorID, _ = strconv.ParseInt(strings.TrimSpace(rec[2]), 10, 64)

@@ -61,7 +61,8 @@ type undoTarget struct {
 	key     string // the row's journal key; "" when only the results file knows it
 	row     int
 	rec     *nexudus.Record
-	changed string // why it counts as changed since the import
+	cells   []string // the row's cells in the results file, when only it says the import created the record
+	changed string   // why it counts as changed since the import
 	status  Status // outcome: Deleted, or "" while not deleted
 	msg     string
 }
@@ -104,7 +105,7 @@ func Undo(ctx context.Context, results string, api API, opt UndoOptions) (UndoSu
 	u := &undo{api: api, opt: opt, j: j, sum: &sum}
 	// A journal that records no create (none, or only an earlier undo's
 	// deletes) cannot say what the import created: the results file does.
-	u.targets(lines, len(j.createdIDs()) > 0)
+	u.targets(lines, recs, len(j.createdIDs()) > 0)
 	err = u.run(ctx)
 	sum.Elapsed = opt.now().Sub(start)
 	if errors.Is(err, ErrUndoDeclined) {
@@ -137,8 +138,10 @@ type resultsLine struct {
 	id     int64
 }
 
-// targets works out the records to delete.
-func (u *undo) targets(lines []resultsLine, hadJournal bool) {
+// targets works out the records to delete: those the journal says this
+// import created; without a journal that records creates, those the
+// results file marks created, each to be checked against its row.
+func (u *undo) targets(lines []resultsLine, recs [][]string, hadJournal bool) {
 	u.rows = make(map[int64]int)
 	u.notOurs = make(map[int64]bool)
 	marked := make(map[int64]bool)
@@ -152,9 +155,9 @@ func (u *undo) targets(lines []resultsLine, hadJournal bool) {
 	}
 	if !hadJournal {
 		u.sum.Notes = append(u.sum.Notes, "no journal beside the results file: deleting the records it marks created, checked against the space")
-		for _, l := range lines {
+		for i, l := range lines {
 			if marked[l.id] {
-				u.list = append(u.list, &undoTarget{id: l.id, row: l.row})
+				u.list = append(u.list, &undoTarget{id: l.id, row: l.row, cells: recs[i+1][len(resultsColumns):]})
 				delete(marked, l.id)
 			}
 		}
@@ -274,6 +277,9 @@ func (u *undo) kept() int {
 // any more, or it was updated after it was created.
 func changedSince(t *undoTarget, fp string) string {
 	r := t.rec
+	if t.cells != nil && !mentions(t.cells, r) {
+		return "it is not the row's contact: no cell of the row gives its name or coworker"
+	}
 	if fp != "" {
 		if fingerprint(contactOf(r)) != fp {
 			return "its fields changed since the import wrote it"
@@ -286,22 +292,32 @@ func changedSince(t *undoTarget, fp string) string {
 			return "its name, type or contract changed"
 		}
 	}
-	created, ok1 := parseAPITime(r.CreatedOn)
-	updated, ok2 := parseAPITime(r.UpdatedOn)
+	created, ok1 := nexudus.ParseTime(r.CreatedOn)
+	updated, ok2 := nexudus.ParseTime(r.UpdatedOn)
 	if ok1 && ok2 && updated.Sub(created) > time.Minute {
 		return "updated " + r.UpdatedOn
 	}
 	return ""
 }
 
-// parseAPITime reads the date forms Nexudus answers with.
-func parseAPITime(s string) (time.Time, bool) {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.9999999", "2006-01-02T15:04:05", "2006-01-02T15:04"} {
-		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
-			return t, true
+// mentions reports whether a row's cells name the record: its name (as
+// names compare) or, for a contact linked to a coworker, the coworker's
+// Id or name.
+func mentions(cells []string, r *nexudus.Record) bool {
+	want := []string{mapping.NameKey(r.FullName), mapping.NameKey(str(r.CoworkerFullName)), idText(r.CoworkerID)}
+	for _, c := range cells {
+		c = mapping.Unquote(strings.TrimSpace(c))
+		if c == "" {
+			continue
+		}
+		k := mapping.NameKey(c)
+		for _, w := range want {
+			if w != "" && (k == w || c == w) {
+				return true
+			}
 		}
 	}
-	return time.Time{}, false
+	return false
 }
 
 // delete deletes the records on a pool of workers.
