@@ -63,7 +63,7 @@ type undoTarget struct {
 	rec     *nexudus.Record
 	cells   []string // the row's cells in the results file, when only it says the import created the record
 	changed string   // why it counts as changed since the import
-	status  Status // outcome: Deleted, or "" while not deleted
+	status  Status   // outcome: Deleted, or "" while not deleted
 	msg     string
 }
 
