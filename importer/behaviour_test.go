@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"contactbulk/mapping"
+	"contactbulk/nexudus"
 	"contactbulk/sandbox"
 )
 
@@ -280,5 +281,47 @@ func TestRunAcrossServerBehaviours(t *testing.T) {
 				t.Errorf("%d records, want 21", n)
 			}
 		})
+	}
+}
+
+// deleting wraps the client to delete a record in the space right after
+// the first listing page is served, once: the pages after it shift by one.
+type deleting struct {
+	API
+	srv  *sandbox.Server
+	id   int64
+	once sync.Once
+}
+
+func (d *deleting) List(ctx context.Context, opt nexudus.ListOptions) (*nexudus.Page, error) {
+	p, err := d.API.List(ctx, opt)
+	if opt.Page == 1 && opt.Size > 1 {
+		d.once.Do(func() { d.srv.Delete(d.id) })
+	}
+	return p, err
+}
+
+// TestRunReadsTheSpaceWhole: a record deleted while the space is read
+// shifts the pages after it; the read notices (the count changed) and
+// reads again, so the row whose record sat past the shift is found, not
+// created twice.
+func TestRunReadsTheSpaceWhole(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sandbox.Config{})
+	var ids []int64
+	for i := range 1500 {
+		ids = append(ids, e.srv.Insert(sandbox.Record{CoworkerContractID: 1001, FullName: fmt.Sprintf("P %04d", i), ContractContactType: 1}))
+	}
+	path := filepath.Join(e.dir, "one.csv")
+	if err := os.WriteFile(path, []byte("Contract,Name\n1001,P 1000\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	api := &deleting{API: e.client, srv: e.srv, id: ids[10]}
+	sum, err := Run(context.Background(), openInput(t, path), api, testOptions(filepath.Join(e.dir, "one.results.csv")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Exists != 1 || sum.Created != 0 || e.srv.Count() != 1499 {
+		t.Errorf("%+v, %d records; want the row found (exists), nothing created", countsOf(sum), e.srv.Count())
 	}
 }
