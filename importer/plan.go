@@ -62,6 +62,9 @@ func (r *runner) match(it *item, sp *space, claims map[int64]*item) {
 		cands = []int64{it.recordID}
 	default:
 		cands = sp.candidates(it.key)
+		if len(cands) == 0 && it.contact.CoworkerID != nil {
+			cands = unlinkedByName(it, sp)
+		}
 		if id := r.hinted(it, sp, cands); id != 0 {
 			cands = []int64{id}
 		}
@@ -98,6 +101,21 @@ func (r *runner) match(it *item, sp *space, claims map[int64]*item) {
 		it.class, it.cands = classAmbiguous, free
 		it.msg = fmt.Sprintf("%d records could be this row (Ids %s): make the sheet say which with an Id column, or remove the extra records", len(free), idList(free))
 	}
+}
+
+// unlinkedByName returns the records that are a linked row's contact by
+// name but not linked to any coworker: the same person entered before
+// they were linked (the row then differs on CoworkerId).
+func unlinkedByName(it *item, sp *space) []int64 {
+	id := mapping.IdentityOf(it.contact)
+	id.Coworker, id.Name = 0, mapping.NameKey(it.contact.FullName)
+	var out []int64
+	for _, c := range sp.candidates(id.Key()) {
+		if rec := sp.byID[c]; rec.CoworkerID == nil || *rec.CoworkerID == 0 {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // hinted returns the record the journal or a fed-back results file says

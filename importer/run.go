@@ -245,7 +245,9 @@ func (r *runner) run(ctx context.Context) error {
 		return err
 	}
 	r.identify()
-	if r.j.version() >= 2 && r.j.loadedRows() > 0 && len(r.items) > 0 && r.j.mattersForResume() && !r.anyKnown() {
+	// A journal of another file that knows none of this one's rows is
+	// another import's (the same file, edited, is this one's).
+	if r.j.version() >= 2 && r.j.input != r.in.Name() && r.j.loadedRows() > 0 && len(r.items) > 0 && r.j.mattersForResume() && !r.anyKnown() {
 		return &inputError{fmt.Errorf("%w: %s was written for %s and holds none of the rows of %s; choose another --results path, or check the space and delete the journal to start over",
 			ErrJournalMismatch, r.j.path, r.j.input, r.in.Name())}
 	}

@@ -800,3 +800,28 @@ func TestPacingDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestRunLinkingARow: a person imported without a CoworkerId, then the
+// same sheet with their CoworkerId filled in, is the same person: the row
+// differs on CoworkerId (and --update links the record), never a second
+// record.
+func TestRunLinkingARow(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sandbox.Config{})
+	path := filepath.Join(e.dir, "ada.csv")
+	os.WriteFile(path, []byte("Contract,Name,CoworkerId\n1001,Ada Lovelace,\n"), 0o600)
+	results := filepath.Join(e.dir, "ada.results.csv")
+	e.run(t, path, testOptions(results))
+	os.WriteFile(path, []byte("Contract,Name,CoworkerId\n1001,Ada Lovelace,2001\n"), 0o600)
+	if sum := e.run(t, path, testOptions(results)); sum.Differs != 1 || e.srv.Count() != 1 {
+		t.Errorf("linked: %+v, %d records; want 1 differs (CoworkerId), one record", countsOf(sum), e.srv.Count())
+	}
+	opt := testOptions(results)
+	opt.Update = true
+	if sum := e.run(t, path, opt); sum.Updated != 1 || e.srv.Count() != 1 {
+		t.Errorf("--update: %+v, %d records; want the record linked", countsOf(sum), e.srv.Count())
+	}
+	if recs := e.srv.Records(); len(recs) != 1 || recs[0].CoworkerID == nil || *recs[0].CoworkerID != 2001 {
+		t.Errorf("records %+v, want one linked to 2001", recs)
+	}
+}
