@@ -69,6 +69,25 @@ func (r *runner) match(it *item, sp *space, claims map[int64]*item) {
 			cands = []int64{id}
 		}
 	}
+	if w, ok := r.j.createInFlight(it.key); ok && w.Above >= 0 && it.recordID == 0 {
+		// An earlier run's create of unknown outcome: a record it made
+		// is newer than what that run had read. When one is there, it is
+		// the row's (the oldest; any other is a duplicate the verification
+		// reports); else the older records are what they were.
+		var newer, older []int64
+		for _, id := range cands {
+			if id > w.Above {
+				newer = append(newer, id)
+			} else {
+				older = append(older, id)
+			}
+		}
+		if len(newer) > 0 {
+			cands = newer[:1]
+		} else {
+			cands = older
+		}
+	}
 	var free []int64
 	var other *item
 	for _, id := range cands {
@@ -88,16 +107,6 @@ func (r *runner) match(it *item, sp *space, claims map[int64]*item) {
 		it.cands = free
 		claims[free[0]] = it
 	default:
-		if w, ok := r.j.createInFlight(it.key); ok {
-			// An earlier run's create of unknown outcome landed, and so
-			// did another: the newest is taken as the row's, and the
-			// verification reports the other.
-			_ = w
-			id := free[len(free)-1]
-			it.cands = []int64{id}
-			claims[id] = it
-			return
-		}
 		it.class, it.cands = classAmbiguous, free
 		it.msg = fmt.Sprintf("%d records could be this row (Ids %s): make the sheet say which with an Id column, or remove the extra records", len(free), idList(free))
 	}
@@ -175,7 +184,7 @@ func (r *runner) decide(it *item, sp *space) error {
 	rec := sp.byID[id]
 	it.id = id
 	settled := false
-	if w, ok := r.j.createInFlight(it.key); ok && !r.opt.Plan {
+	if w, ok := r.j.createInFlight(it.key); ok && !r.opt.Plan && id > w.Above {
 		// The earlier run's create landed: record it as done, and count
 		// it as created now, when its outcome became known.
 		if err := r.j.done(it.key, w.Row, id, fingerprint(it.contact)); err != nil {

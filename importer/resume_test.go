@@ -252,7 +252,7 @@ func TestRunSettlesAnEarlierRunsCreates(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, i := range []int{0, 2} {
-		if err := j.begin(rowKey(contactFor(ps[i]), 0), i+2); err != nil {
+		if err := j.begin(rowKey(contactFor(ps[i]), 0), i+2, 0); err != nil {
 			t.Fatal(err)
 		}
 	}

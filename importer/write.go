@@ -104,9 +104,6 @@ func (r *runner) write(ctx context.Context) error {
 // whose request has not been written yet stops then; one already sent
 // finishes unless Abandon ends too.
 func (r *runner) create(stop context.Context, it *item) error {
-	if err := r.j.begin(it.key, it.line); err != nil {
-		return err
-	}
 	ctx, release := sendContext(stop, r.opt.Abandon)
 	defer release()
 	sctx, stamped := r.stampSends(ctx, it)
@@ -241,18 +238,20 @@ func (r *runner) sending(n int) {
 	r.mu.Unlock()
 }
 
-// stampSends returns ctx with a trace that journals the row's begin again,
-// with the time, just before each attempt of the create gets a connection
-// (pacing and throttle waits can hold a create long after its first begin),
-// and a function that ends the context and returns the first journal error.
-// A journal error cancels the attempt's context so that it is not sent.
+// stampSends returns ctx with a trace that journals the row's begin, with
+// the time, just before each attempt of the create gets a connection: a
+// create held by pacing or throttle waits and then stopped was never sent
+// and leaves no begin, and the last begin tells from when a request may
+// still land. It also returns a function that ends the context and returns
+// the first journal error. A journal error cancels the attempt's context
+// so that it is not sent.
 func (r *runner) stampSends(ctx context.Context, it *item) (context.Context, func() error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	var mu sync.Mutex
 	var first error
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		GetConn: func(string) {
-			if err := r.j.begin(it.key, it.line); err != nil {
+			if err := r.j.begin(it.key, it.line, r.base.maxID); err != nil {
 				mu.Lock()
 				if first == nil {
 					first = err
