@@ -54,7 +54,7 @@ type journalLine struct {
 	// had read in the space before sending it: a record the create made
 	// has a higher Id, so no older record is ever taken for it.
 	Above *int64 `json:"above,omitempty"`
-	FP  string `json:"fp,omitempty"` // done and updated lines: the fingerprint of what was written
+	FP    string `json:"fp,omitempty"` // done and updated lines: the fingerprint of what was written
 }
 
 // journalHeader is the first line of a journal file.
