@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -257,15 +258,22 @@ func (r *runner) run(ctx context.Context) error {
 		return nil
 	}
 	if len(r.items) == 0 {
+		if r.invalid == 0 {
+			return fmt.Errorf("%s: %w", r.in.Name(), ErrNoRows)
+		}
 		return nil
 	}
 	if err := r.awaitLanding(ctx); err != nil {
 		return err
 	}
-	sp, err := reader{r.api}.read(ctx, r.contracts, r.recordIDs())
+	orphans := r.orphans()
+	sp, err := reader{r.api}.read(ctx, contractsOf(r.contracts, orphanContracts(orphans)), r.recordIDs())
 	if err == nil {
 		r.base = sp
 		err = r.classify(ctx, sp)
+	}
+	if err == nil && !r.opt.Plan {
+		err = r.settleOrphans(sp, orphans)
 	}
 	if err != nil {
 		if ctx.Err() == nil {
@@ -363,6 +371,73 @@ func (r *runner) identify() {
 		}
 	}
 	r.contracts = contractsOf(r.contracts)
+}
+
+// orphans returns the creates an earlier run left in flight for rows the
+// input no longer holds (edited, removed, or now invalid).
+func (r *runner) orphans() []inFlight {
+	keys := make(map[string]bool, len(r.items))
+	for _, it := range r.items {
+		keys[it.key] = true
+	}
+	var out []inFlight
+	for _, w := range r.j.createsInFlight() {
+		if !keys[w.Key] {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// orphanContracts returns the contracts of the orphans' identities (the
+// contract comes first in an identity key).
+func orphanContracts(ws []inFlight) []int64 {
+	var out []int64
+	for _, w := range ws {
+		if c, ok := keyContract(w.Key); ok {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// keyContract reads the contract of an identity key ("1001/1/name:ann").
+func keyContract(key string) (int64, bool) {
+	head, _, ok := strings.Cut(key, "/")
+	if !ok {
+		return 0, false // a version 1 content key
+	}
+	c, err := strconv.ParseInt(head, 10, 64)
+	return c, err == nil
+}
+
+// settleOrphans settles the creates earlier runs left in flight for rows
+// no longer in the input: a record newer than what their run had read,
+// with their identity, is journaled as this import's (so that undo and
+// --repair know it); one not found a Settle after it was sent did not
+// land, and is forgotten. Others wait for a later run.
+func (r *runner) settleOrphans(sp *space, ws []inFlight) error {
+	for _, w := range ws {
+		var found int64
+		for _, id := range sp.candidates(w.Key) {
+			if _, ours := r.j.createdBy(id); id > w.Above && !ours {
+				found = id
+				break
+			}
+		}
+		switch {
+		case found != 0:
+			fmt.Fprintf(r.opt.Progress, "note: a create an earlier run began for row %d, no longer in the sheet as it was, landed as record %d; undo counts it as this import's\n", w.Row, found)
+			if err := r.j.done(w.Key, w.Row, found, ""); err != nil {
+				return err
+			}
+		case r.opt.now().Sub(w.Since) >= r.opt.Settle:
+			if err := r.j.unsent(w.Key, w.Row); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // anyKnown reports whether the journal knows any of the rows.
