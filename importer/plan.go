@@ -128,9 +128,12 @@ func unlinkedByName(it *item, sp *space) []int64 {
 }
 
 // hinted returns the record the journal or a fed-back results file says
-// the row is, when the space still holds it on the row's contract and it
-// is one of the row's candidates, or this import created it for the row
-// (then a name edited in the sheet is a difference, not a new contact).
+// the row is, when the space still holds it on the row's contract: when it
+// is one of the row's candidates, or when it has the row's type and, as a
+// person would judge, is the row's contact with its name corrected in the
+// sheet (a name near the row's, or the row's email). The row then differs
+// on FullName instead of being a new contact; a record of another space
+// that happens to have the hinted Id is not near enough to be taken.
 func (r *runner) hinted(it *item, sp *space, cands []int64) int64 {
 	for _, id := range []int64{r.j.createdFor(it.key), it.hint} {
 		rec := sp.byID[id]
@@ -140,7 +143,11 @@ func (r *runner) hinted(it *item, sp *space, cands []int64) int64 {
 		if slices.Contains(cands, id) {
 			return id
 		}
-		if key, ours := r.j.createdBy(id); ours && key == it.key {
+		if rec.ContractContactType != it.contact.ContractContactType || it.contact.CoworkerID != nil {
+			continue
+		}
+		sameEmail := it.contact.Email != "" && mapping.EmailKey(str(rec.Email)) == mapping.EmailKey(it.contact.Email)
+		if sameEmail || mapping.NearName(rec.FullName, it.contact.FullName) {
 			return id
 		}
 	}

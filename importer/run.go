@@ -446,6 +446,9 @@ func (r *runner) anyKnown() bool {
 		if r.j.knows(it.key) {
 			return true
 		}
+		if _, ours := r.j.createdBy(it.hint); ours && it.hint != 0 {
+			return true // its results file fed back, a name corrected
+		}
 	}
 	return false
 }

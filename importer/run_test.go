@@ -825,3 +825,27 @@ func TestRunLinkingARow(t *testing.T) {
 		t.Errorf("records %+v, want one linked to 2001", recs)
 	}
 }
+
+// TestRunNameCorrectedInResults: a name corrected in a results file fed
+// back is the same contact (its Id in the file): the row differs on
+// FullName, and --update corrects the record, never a second one.
+func TestRunNameCorrectedInResults(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sandbox.Config{})
+	path := filepath.Join(e.dir, "ann.csv")
+	os.WriteFile(path, []byte("Contract,Name,Email\n1001,Ann Lee,ann@example.com\n"), 0o600)
+	results := filepath.Join(e.dir, "ann.results.csv")
+	e.run(t, path, testOptions(results))
+	b, _ := os.ReadFile(results)
+	os.WriteFile(results, []byte(strings.Replace(string(b), "Ann Lee", "Ann Leigh", 1)), 0o600)
+	sum := e.run(t, results, testOptions(results))
+	if sum.Differs != 1 || e.srv.Count() != 1 {
+		t.Fatalf("fed back with the name corrected: %+v, %d records; want 1 differs, one record", countsOf(sum), e.srv.Count())
+	}
+	opt := testOptions(results)
+	opt.Update = true
+	e.run(t, results, opt)
+	if recs := e.srv.Records(); len(recs) != 1 || recs[0].FullName != "Ann Leigh" {
+		t.Errorf("records %+v, want one, named Ann Leigh", recs)
+	}
+}
