@@ -526,6 +526,12 @@ func (s *Source) repeatKey(r *Row) (uint64, repeat) {
 	if r.RecordID == 0 && (c.CoworkerContractID == 0 || c.FullName == "") {
 		return 0, noRepeatKey
 	}
+	if r.RecordID == 0 && c.CoworkerID == nil && r.Lookups.ForField(mapping.FieldCoworkerID) {
+		// Linked to a coworker by a lookup: who it is is known only once
+		// looked up (two John Smiths told apart by their emails), and
+		// checked then.
+		return 0, noRepeatKey
+	}
 	for _, p := range r.Problems {
 		if p.Column == "ContractContactType" || p.Column == "CoworkerId" || p.Column == "Id" {
 			return 0, noRepeatKey
