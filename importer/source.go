@@ -22,8 +22,8 @@ type Status string
 
 // The statuses of the results file.
 const (
-	Created Status = "created" // created by an import
-	Exists  Status = "exists"  // found in the space already (--skip-existing)
+	Created Status = "created" // created by this import (its journal says so)
+	Exists  Status = "exists"  // found in the space already, with the row's values
 	Invalid Status = "invalid" // refused by validation; never sent
 	Failed  Status = "failed"  // refused by the API
 	Pending Status = "pending" // not done yet: a re-run continues with it

@@ -90,13 +90,20 @@ func (r *runner) write(ctx context.Context) error {
 			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
-		return err
+	err := g.Wait()
+	if err == nil && ctx.Err() != nil {
+		err = interruptedErr(ctx)
 	}
-	if ctx.Err() != nil {
-		return interruptedErr(ctx)
+	if err != nil {
+		// No settling now: the writes of unknown outcome are left for the
+		// next run, which checks them before anything else.
+		r.mu.Lock()
+		unknown := r.unknown
+		r.unknown = nil
+		r.mu.Unlock()
+		r.leave(unknown, "")
 	}
-	return nil
+	return err
 }
 
 // create sends one row's create, journaled: begin before, done after.
