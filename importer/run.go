@@ -12,7 +12,6 @@ import (
 
 	"contactbulk/mapping"
 	"contactbulk/nexudus"
-	"contactbulk/table"
 )
 
 // API is what an import needs from the Nexudus client (*nexudus.Client
@@ -581,30 +580,24 @@ func pronoun(n int) string {
 
 // writeResults writes the results file from a final pass over the input,
 // joined in order with the rows' outcomes, and counts the summary. The
-// file is written as its input was (ResultsShape); a Windows-1252 file
-// that cannot hold a message (a value from the space quoted in it) is
-// written again as UTF-8 with a byte order mark, which Excel opens as
-// well, rather than with '?' for what it lost.
+// file is written as its input was (ResultsShape; see writeResultsFile).
 func (r *runner) writeResults(sum *Summary) error {
-	opt := ResultsShape(r.opt.Results, r.in.Shape())
 	counted := *sum
-	err := r.writeResultsAs(sum, opt)
-	if errors.Is(err, table.ErrNotEncodable) && opt.Encoding == table.Windows1252 {
-		*sum = counted
-		opt.Encoding, opt.BOM = table.UTF8, true
-		err = r.writeResultsAs(sum, opt)
-	}
-	return err
+	return writeResultsFile(r.opt.Results, ResultsShape(r.opt.Results, r.in.Shape()), func(create func([]string) (*ResultsWriter, error)) error {
+		*sum = counted // a second attempt counts afresh
+		return r.fillResults(sum, create)
+	})
 }
 
-func (r *runner) writeResultsAs(sum *Summary, opt table.Options) error {
+// fillResults is writeResults' pass over the input.
+func (r *runner) fillResults(sum *Summary, create func([]string) (*ResultsWriter, error)) error {
 	src, err := r.in.Rows()
 	if err != nil {
 		return fmt.Errorf("read %s: %w", r.in.Name(), err)
 	}
 	defer src.Close()
 	ids := r.idColumns(src)
-	w, err := CreateResults(r.opt.Results, ids.header(src.Columns()), opt)
+	w, err := create(ids.header(src.Columns()))
 	if err != nil {
 		return err
 	}
@@ -612,10 +605,9 @@ func (r *runner) writeResultsAs(sum *Summary, opt table.Options) error {
 	for {
 		row, err := src.Next()
 		if errors.Is(err, io.EOF) {
-			break
+			return nil
 		}
 		if err != nil {
-			w.Abort()
 			return fmt.Errorf("read %s: %w", r.in.Name(), err)
 		}
 		status, id, msg, already := Invalid, int64(0), problemText(row.Problems), false
@@ -625,7 +617,6 @@ func (r *runner) writeResultsAs(sum *Summary, opt table.Options) error {
 			msg, found, bad = problemText(f.problems), &f.contact, src.cellsOf(f.problems)
 		} else if row.Valid() {
 			if next >= len(r.items) || r.items[next].line != row.Line {
-				w.Abort()
 				return fmt.Errorf("read %s: the file changed during the import; its results were not written", r.in.Name())
 			}
 			it := r.items[next]
@@ -635,11 +626,9 @@ func (r *runner) writeResultsAs(sum *Summary, opt table.Options) error {
 		}
 		sum.note(row.Line, status, msg, already)
 		if err := w.Write(row.Line, status, id, msg, ids.cells(row, found), bad); err != nil {
-			w.Abort()
 			return err
 		}
 	}
-	return w.Commit()
 }
 
 // outcome is what the results file says of a valid row.

@@ -12,11 +12,8 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"contactbulk/mapping"
 	"contactbulk/nexudus"
-	"contactbulk/table"
 )
 
 // UndoOptions configures Undo.
@@ -324,19 +321,6 @@ func mentions(cells []string, r *nexudus.Record) bool {
 func (u *undo) delete(ctx context.Context, todo []*undoTarget) error {
 	prog := startProgress(u.opt.Progress, u.opt.Terminal, len(todo), u.opt.Pacing.WritesPerSecond, 5*time.Second)
 	defer prog.finish()
-	g, gctx := errgroup.WithContext(ctx)
-	feed := make(chan *undoTarget)
-	g.Go(func() error {
-		defer close(feed)
-		for _, t := range todo {
-			select {
-			case feed <- t:
-			case <-gctx.Done():
-				return nil
-			}
-		}
-		return nil
-	})
 	stop := func(err error, reason string) {
 		u.mu.Lock()
 		defer u.mu.Unlock()
@@ -344,31 +328,24 @@ func (u *undo) delete(ctx context.Context, todo []*undoTarget) error {
 			u.stopErr, u.sum.Stopped = err, reason
 		}
 	}
-	for range u.opt.Concurrency {
-		g.Go(func() error {
-			for t := range feed {
-				u.mu.Lock()
-				stopped := u.stopErr != nil
-				u.mu.Unlock()
-				if stopped || gctx.Err() != nil {
-					continue
-				}
-				gone, refusal, err := deleteJournaled(gctx, u.api, u.j, u.opt.Abandon, t.key, t.row, t.id, stop)
-				if err != nil {
-					return err
-				}
-				switch {
-				case gone:
-					t.status, t.msg = Deleted, "deleted by undo"
-				case refusal != "":
-					t.status, t.msg = Failed, "delete refused: "+refusal
-				}
-				prog.add()
-			}
-			return nil
-		})
+	stopped := func() bool {
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		return u.stopErr != nil
 	}
-	if err := g.Wait(); err != nil {
+	err := eachOnPool(ctx, u.opt.Concurrency, todo, stopped, func(ctx context.Context, t *undoTarget) error {
+		gone, refusal, err := deleteJournaled(ctx, u.api, u.j, u.opt.Abandon, t.key, t.row, t.id, stop)
+		switch {
+		case err != nil:
+			return err
+		case gone:
+			t.status, t.msg = Deleted, "deleted by undo"
+		case refusal != "":
+			t.status, t.msg = Failed, "delete refused: "+refusal
+		}
+		return nil
+	}, prog.add)
+	if err != nil {
 		return err
 	}
 	if ctx.Err() != nil {
@@ -450,39 +427,33 @@ func (u *undo) rewrite(path string, recs [][]string, shape Shape) error {
 	for _, t := range u.list {
 		byID[t.id] = t
 	}
-	f, err := table.Create(path, recs[0], ResultsShape(path, shape))
-	if err != nil {
-		return fmt.Errorf("write results %s: %w", path, err)
-	}
-	var marks []table.Mark
-	for _, rec := range recs[1:] {
-		for i := range rec {
-			rec[i] = mapping.Unquote(rec[i]) // quoted again on writing
+	n := len(resultsColumns)
+	return writeResultsFile(path, ResultsShape(path, shape), func(create func([]string) (*ResultsWriter, error)) error {
+		w, err := create(recs[0][min(n, len(recs[0])):])
+		if err != nil {
+			return err
 		}
-		marks = marks[:0]
-		if len(rec) >= len(resultsColumns) {
+		for _, rec := range recs[1:] {
+			if len(rec) < n {
+				continue
+			}
+			line, _ := strconv.Atoi(strings.TrimSpace(rec[0]))
 			id, _ := strconv.ParseInt(strings.TrimSpace(rec[2]), 10, 64)
+			status, msg := Status(strings.TrimSpace(rec[1])), rec[3]
 			switch t := byID[id]; {
 			case t != nil && t.status == Deleted:
-				rec[1], rec[3] = string(Deleted), t.msg
+				status, msg = Deleted, t.msg
 			case t != nil && t.msg != "":
-				rec[3] = t.msg
+				msg = t.msg
 			case u.notOurs[id]:
-				rec[3] = "not created by this import (its journal): left by undo"
+				msg = "not created by this import (its journal): left by undo"
 			}
-			if m := markOf(Status(rec[1])); m != table.Plain {
-				marks = append(marks, table.Plain, m, table.Plain, m)
+			if err := w.Write(line, status, id, msg, rec[n:], nil); err != nil {
+				return err
 			}
 		}
-		if err := f.WriteMarked(rec, marks); err != nil {
-			f.Abort()
-			return fmt.Errorf("write results %s: %w", path, err)
-		}
-	}
-	if err := f.Commit(); err != nil {
-		return fmt.Errorf("write results %s: %w", path, err)
-	}
-	return nil
+		return nil
+	})
 }
 
 // WriteText writes the undo summary for people.

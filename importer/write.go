@@ -8,8 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"contactbulk/nexudus"
 )
 
@@ -54,43 +52,13 @@ func (r *runner) write(ctx context.Context) error {
 	rows := r.todo()
 	prog := startProgress(r.opt.Progress, r.opt.Terminal, len(rows), r.opt.Pacing.WritesPerSecond, r.opt.logEvery)
 	defer prog.finish()
-	g, gctx := errgroup.WithContext(ctx)
-	feed := make(chan *item)
-	g.Go(func() error {
-		defer close(feed)
-		for _, it := range rows {
-			if r.stopping() != "" {
-				return nil
+	err := eachOnPool(ctx, r.opt.Concurrency, rows, func() bool { return r.stopping() != "" },
+		func(ctx context.Context, it *item) error {
+			if it.class == classNew {
+				return r.create(ctx, it)
 			}
-			select {
-			case feed <- it:
-			case <-gctx.Done():
-				return nil
-			}
-		}
-		return nil
-	})
-	for range r.opt.Concurrency {
-		g.Go(func() error {
-			for it := range feed {
-				if gctx.Err() != nil || r.stopping() != "" {
-					continue // the row stays pending
-				}
-				var err error
-				if it.class == classNew {
-					err = r.create(gctx, it)
-				} else {
-					err = r.update(gctx, it)
-				}
-				if err != nil {
-					return err
-				}
-				prog.add()
-			}
-			return nil
-		})
-	}
-	err := g.Wait()
+			return r.update(ctx, it)
+		}, prog.add)
 	if err == nil && ctx.Err() != nil {
 		err = interruptedErr(ctx)
 	}
