@@ -112,7 +112,7 @@ differing or ambiguous, or duplicates found (the results file says which);
 	fs.BoolVar(&f.skipExisting, "skip-existing", false, "")
 	_ = fs.MarkHidden("skip-existing") // kept so that old scripts still run; see runImport
 	fs.IntVar(&f.concurrency, "concurrency", 4, "creates in flight at once (pacing still applies)")
-	fs.StringVar(&f.encoding, "encoding", "", "CSV text encoding: utf-8, utf-16 or windows-1252 (default: detected)")
+	fs.StringVar(&f.encoding, "encoding", "", "CSV text encoding: utf-8, utf-16, utf-32 or windows-1252 (default: detected)")
 	fs.StringVar(&f.delimiter, "delimiter", "", "CSV delimiter: , ; | or tab (default: detected from the header)")
 	fs.StringVar(&f.sheet, "sheet", "", "the .xlsx sheet to read (default the first)")
 	fs.StringVar(&f.dateFormat, "date-format", "", "order of ambiguous dates like 03/04/1990: DMY or MDY (default: refuse them)")

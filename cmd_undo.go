@@ -94,20 +94,13 @@ func (a *app) runUndo(ctx context.Context, results string, f *undoFlags) error {
 		}
 	}
 	sum, err := importer.Undo(ctx, results, client, opt)
-	if errors.Is(err, importer.ErrUndoDeclined) {
-		return usageErrorf("undo declined: %v", err)
-	}
-	var be *nexudus.BudgetError
 	switch {
-	case err == nil, errors.As(err, &be):
-	case errors.Is(err, context.Canceled):
-		sum.WriteText(a.stderr)
-		return interrupted(errors.New("undo interrupted; run the same command again to continue"))
+	case errors.Is(err, importer.ErrUndoDeclined):
+		return usageErrorf("undo declined: %v", err)
 	case errors.Is(err, importer.ErrInput):
-		return usageErrorf("%v", err)
-	default:
-		return err
+		return usageErrorf("%v", err) // nothing was done
 	}
+	// Whatever stopped it, undo may have deleted records: say what it did.
 	sum.WriteText(a.stderr)
 	if f.json {
 		b, jerr := json.MarshalIndent(sum, "", "  ")
@@ -116,9 +109,16 @@ func (a *app) runUndo(ctx context.Context, results string, f *undoFlags) error {
 		}
 		fmt.Fprintf(a.stdout, "%s\n", b)
 	}
-	if be != nil {
+	var be *nexudus.BudgetError
+	switch {
+	case err == nil:
+	case errors.Is(err, context.Canceled):
+		return interrupted(errors.New("undo interrupted; run the same command again to continue"))
+	case errors.As(err, &be):
 		fmt.Fprintf(a.stderr, "contactbulk: %v; run the same command again then to continue\n", be)
 		return rowsFailed()
+	default:
+		return err
 	}
 	if sum.Unfinished() > 0 {
 		return rowsFailed()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"contactbulk/mapping"
+	"contactbulk/nexudus"
 	"contactbulk/sandbox"
 )
 
@@ -280,5 +281,113 @@ func TestRunAcrossServerBehaviours(t *testing.T) {
 				t.Errorf("%d records, want 21", n)
 			}
 		})
+	}
+}
+
+// deleting wraps the client to delete a record in the space right after
+// the first listing page is served, once: the pages after it shift by one.
+type deleting struct {
+	API
+	srv  *sandbox.Server
+	id   int64
+	once sync.Once
+}
+
+func (d *deleting) List(ctx context.Context, opt nexudus.ListOptions) (*nexudus.Page, error) {
+	p, err := d.API.List(ctx, opt)
+	if opt.Page == 1 && opt.Size > 1 {
+		d.once.Do(func() { d.srv.Delete(d.id) })
+	}
+	return p, err
+}
+
+// TestRunReadsTheSpaceWhole: a record deleted while the space is read
+// shifts the pages after it; the read notices (the count changed) and
+// reads again, so the row whose record sat past the shift is found, not
+// created twice.
+func TestRunReadsTheSpaceWhole(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sandbox.Config{})
+	var ids []int64
+	for i := range 1500 {
+		ids = append(ids, e.srv.Insert(sandbox.Record{CoworkerContractID: 1001, FullName: fmt.Sprintf("P %04d", i), ContractContactType: 1}))
+	}
+	path := filepath.Join(e.dir, "one.csv")
+	if err := os.WriteFile(path, []byte("Contract,Name\n1001,P 1000\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	api := &deleting{API: e.client, srv: e.srv, id: ids[10]}
+	sum, err := Run(context.Background(), openInput(t, path), api, testOptions(filepath.Join(e.dir, "one.results.csv")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Exists != 1 || sum.Created != 0 || e.srv.Count() != 1499 {
+		t.Errorf("%+v, %d records; want the row found (exists), nothing created", countsOf(sum), e.srv.Count())
+	}
+}
+
+// TestRunAdoptsOnlyWhatItMade: a create left in flight is settled only by
+// a record newer than what its run had read; an older record with the
+// row's identity is someone else's, never journaled as this import's,
+// and undo leaves it.
+func TestRunAdoptsOnlyWhatItMade(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sandbox.Config{})
+	ps := people(1)
+	old := e.srv.Insert(recordOf(ps[0]))
+	path := writeInput(t, e.dir, "contacts.csv", ps)
+	results := filepath.Join(e.dir, "contacts.results.csv")
+	j, err := openJournal(JournalPath(results), path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.now = func() time.Time { return time.Now().Add(-time.Hour) }
+	if err := j.begin(rowKey(contactFor(ps[0]), 0), 2, old); err != nil {
+		t.Fatal(err)
+	}
+	j.close()
+	if sum := e.run(t, path, testOptions(results)); sum.Exists != 1 || sum.Created != 0 {
+		t.Errorf("%+v, want the older record found as existing, not as this import's", countsOf(sum))
+	}
+	sum, err := Undo(context.Background(), results, e.client, UndoOptions{})
+	if err != nil || sum.Deleted != 0 || e.srv.Count() != 1 {
+		t.Errorf("undo: %+v, %v, %d records; want nothing deleted", sum, err, e.srv.Count())
+	}
+}
+
+// TestRunRepairsLateDuplicatesLater: creates that the server stores only
+// long after they were sent are sent again (the space still lacked them at
+// Settle) and then all land: a later run's verification knows every one
+// of them as this import's, --repair deletes the extra ones, and undo
+// deletes the rest.
+func TestRunRepairsLateDuplicatesLater(t *testing.T) {
+	t.Parallel()
+	const timeout, storeDelay = 300 * time.Millisecond, 2500 * time.Millisecond
+	e := newEnv(t, sandbox.Config{Behaviour: sandbox.Behaviour{StoreDelay: storeDelay}})
+	cfg := testClientConfig(e.ts.URL, e.srv.Token(), 0, e.dir)
+	cfg.Timeout = timeout
+	client := newTestClient(t, cfg)
+	ps := people(1)
+	path := writeInput(t, e.dir, "contacts.csv", ps)
+	results := filepath.Join(e.dir, "contacts.results.csv")
+	opt := testOptions(results)
+	opt.LandingWait, opt.Settle, opt.SettleFor = timeout+100*time.Millisecond, 700*time.Millisecond, 10*time.Second
+	if _, err := Run(context.Background(), openInput(t, path), client, opt); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.Close() // every create still held lands now
+	if n := e.srv.Count(); n < 2 {
+		t.Fatalf("%d records: the server stored no create late enough for the test", n)
+	}
+	opt.Repair = true
+	sum, err := Run(context.Background(), openInput(t, path), e.client, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := sum.Verified; v == nil || v.Repaired == 0 || v.Unresolved() != 0 || e.srv.Count() != 1 {
+		t.Fatalf("--repair on a later run: %v, %d records; want the late duplicates deleted", v, e.srv.Count())
+	}
+	if u, err := Undo(context.Background(), results, e.client, UndoOptions{}); err != nil || e.srv.Count() != 0 {
+		t.Errorf("undo: %+v, %v, %d records left; want none", u, err, e.srv.Count())
 	}
 }

@@ -50,7 +50,11 @@ type journalLine struct {
 	ID  int64  `json:"id,omitempty"`
 	Msg string `json:"msg,omitempty"`
 	At  int64  `json:"at,omitempty"` // begin lines: Unix milliseconds when written
-	FP  string `json:"fp,omitempty"` // done and updated lines: the fingerprint of what was written
+	// Above, on a create's begin line, is the highest record Id the run
+	// had read in the space before sending it: a record the create made
+	// has a higher Id, so no older record is ever taken for it.
+	Above *int64 `json:"above,omitempty"`
+	FP    string `json:"fp,omitempty"` // done and updated lines: the fingerprint of what was written
 }
 
 // journalHeader is the first line of a journal file.
@@ -70,6 +74,7 @@ type inFlight struct {
 	Row   int
 	ID    int64     // the record, for updates and deletes
 	Since time.Time // when it was last about to be sent
+	Above int64     // creates: a record it made has an Id above this (-1: unknown)
 }
 
 // journal is the durable, append-only record of every write: a begin line
@@ -89,6 +94,7 @@ type journal struct {
 	deletes map[int64]inFlight  // record Id -> delete in flight
 	created map[int64]string    // record Id -> row key: records this import created
 	byKey   map[string]int64    // row key -> the record last created for it
+	above   map[string]int64    // row key -> the lowest Above of its creates (when known): records above it with its identity are this import's
 	deleted map[int64]bool      // records this import deleted
 	upd     map[int64]bool      // records this import updated
 	prints  map[int64]string    // record Id -> fingerprint of what this import last wrote to it
@@ -115,6 +121,7 @@ func openJournal(path, input, target string) (*journal, error) {
 		deletes: make(map[int64]inFlight),
 		created: make(map[int64]string),
 		byKey:   make(map[string]int64),
+		above:   make(map[string]int64),
 		upd:     make(map[int64]bool),
 		prints:  make(map[int64]string),
 		ver:     journalVersion,
@@ -247,12 +254,26 @@ func (j *journal) apply(l journalLine) {
 	}
 	switch l.Op {
 	case "begin":
-		j.creates[l.Key] = inFlight{Key: l.Key, Row: l.Row, Since: since}
+		w := inFlight{Key: l.Key, Row: l.Row, Since: since, Above: -1}
+		if l.Above != nil {
+			w.Above = *l.Above
+		}
+		if old, ok := j.creates[l.Key]; ok && old.Above >= 0 && (w.Above < 0 || old.Above < w.Above) {
+			w.Above = old.Above // a create sent again: its first send may land too
+		}
+		j.creates[l.Key] = w
+		if a, known := j.above[l.Key]; w.Above >= 0 && (!known || w.Above < a) {
+			j.above[l.Key] = w.Above
+		}
 	case "done":
 		delete(j.creates, l.Key)
 		j.created[l.ID] = l.Key
 		j.byKey[l.Key] = l.ID
 		j.prints[l.ID] = l.FP
+	case "stray":
+		// A second record a create of row Key made (sent again, and both
+		// landed): this import's, for undo and --repair.
+		j.created[l.ID] = l.Key
 	case "unsent":
 		delete(j.creates, l.Key)
 	case "update-begin":
@@ -303,10 +324,27 @@ func (j *journal) record(l journalLine) error {
 }
 
 // begin durably records, with the time, that a create of row key is about
-// to be sent; it is written again before each attempt, so the last begin of
-// a row tells from when a request of a killed run may still land.
-func (j *journal) begin(key string, row int) error {
-	return j.record(journalLine{Op: "begin", Key: key, Row: row, At: j.now().UnixMilli()})
+// to be sent (above: the highest Id the run read in the space); it is
+// written just before each attempt goes out, so the last begin of a row
+// tells from when a request of a killed run may still land, and a create
+// never sent leaves no begin.
+func (j *journal) begin(key string, row int, above int64) error {
+	return j.record(journalLine{Op: "begin", Key: key, Row: row, At: j.now().UnixMilli(), Above: &above})
+}
+
+// stray durably records that record id is a second record a create of row
+// key made: this import's, for undo and --repair.
+func (j *journal) stray(key string, row int, id int64) error {
+	return j.record(journalLine{Op: "stray", Key: key, Row: row, ID: id})
+}
+
+// madeAbove returns the Id above which a record with row key's identity is
+// one this import's creates made, and whether it is known.
+func (j *journal) madeAbove(key string) (int64, bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	a, ok := j.above[key]
+	return a, ok
 }
 
 // done durably records that row key was created as record id (sent now, or

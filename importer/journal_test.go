@@ -17,17 +17,17 @@ func TestJournalReplay(t *testing.T) {
 	}
 	const a, b, c, d = "1001/1/name:a", "1001/1/name:b", "1001/1/name:c", "1001/1/name:d"
 	steps := []func() error{
-		func() error { return j.begin(a, 2) },
+		func() error { return j.begin(a, 2, 0) },
 		func() error { return j.done(a, 2, 101, "fp-101") },
-		func() error { return j.begin(b, 3) },
+		func() error { return j.begin(b, 3, 0) },
 		func() error { return j.unsent(b, 3) },
-		func() error { return j.begin(c, 4) }, // in flight
+		func() error { return j.begin(c, 4, 0) }, // in flight
 		func() error { return j.beginUpdate(d, 5, 102) },
 		func() error { return j.updated(d, 5, 102, true, "fp-102") },
 		func() error { return j.beginUpdate(b, 3, 103) }, // in flight
 		func() error { return j.beginDelete(a, 2, 101) },
 		func() error { return j.deletedRecord(a, 2, 101, true) },
-		func() error { return j.begin(a, 2) },
+		func() error { return j.begin(a, 2, 0) },
 		func() error { return j.done(a, 2, 104, "fp-104") },
 		func() error { return j.beginDelete(a, 2, 104) }, // in flight
 	}
@@ -117,7 +117,7 @@ func TestJournalVersion1(t *testing.T) {
 	if len(inFlight) != 1 || inFlight[0].Key != "4e5f-0" || !inFlight[0].Since.Equal(time.UnixMilli(1700000002000)) {
 		t.Errorf("creates in flight %+v, want 4e5f-0 only, with its time", inFlight)
 	}
-	if err := j.begin("1001/1/name:x", 6); err != nil {
+	if err := j.begin("1001/1/name:x", 6, 0); err != nil {
 		t.Fatalf("appending to a version 1 journal: %v", err)
 	}
 }
@@ -129,7 +129,7 @@ func TestJournalTornLastLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := j.begin("a", 2); err != nil {
+	if err := j.begin("a", 2, 0); err != nil {
 		t.Fatal(err)
 	}
 	if err := j.done("a", 2, 7, ""); err != nil {
@@ -155,7 +155,7 @@ func TestJournalTornLastLine(t *testing.T) {
 		t.Error("the torn line was applied")
 	}
 	// Appending after the repair must give a readable file.
-	if err := j.begin("c", 4); err != nil {
+	if err := j.begin("c", 4, 0); err != nil {
 		t.Fatal(err)
 	}
 	j.close()

@@ -99,7 +99,7 @@ func TestAwaitLanding(t *testing.T) {
 			now := time.Now()
 			for i, d := range tc.begins {
 				j.now = func() time.Time { return now.Add(d) }
-				if err := j.begin("k-"+strconv.Itoa(i), i+2); err != nil {
+				if err := j.begin("k-"+strconv.Itoa(i), i+2, 0); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -123,7 +123,7 @@ func TestAwaitLanding(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer j.close()
-	if err := j.begin("k-0", 2); err != nil {
+	if err := j.begin("k-0", 2, 0); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -501,3 +501,22 @@ func TestLookupsWorkbook(t *testing.T) {
 		t.Errorf("fed back: %+v, %v, %d records; want 1 already done, nothing created", countsOf(sum), err, e.s.Sandbox.Count())
 	}
 }
+
+// TestLookupsTellNamesakesApart: two John Smiths on one contract, told
+// apart by their member emails, are two contacts, not a repeat.
+func TestLookupsTellNamesakesApart(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "smiths.csv")
+	if err := os.WriteFile(path, []byte("Contract,Name,Member Email\n1001,John Smith,a@example.com\n1001,John Smith,b@example.com\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in := openInput(t, path)
+	var report strings.Builder
+	sum, err := DryRun(context.Background(), in, "", &report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Invalid != 0 || sum.Valid != 2 {
+		t.Errorf("%+v:\n%s\nwant both rows valid", sum, report.String())
+	}
+}

@@ -62,8 +62,30 @@ func (r *runner) match(it *item, sp *space, claims map[int64]*item) {
 		cands = []int64{it.recordID}
 	default:
 		cands = sp.candidates(it.key)
+		if len(cands) == 0 && it.contact.CoworkerID != nil {
+			cands = unlinkedByName(it, sp)
+		}
 		if id := r.hinted(it, sp, cands); id != 0 {
 			cands = []int64{id}
+		}
+	}
+	if w, ok := r.j.createInFlight(it.key); ok && w.Above >= 0 && it.recordID == 0 {
+		// An earlier run's create of unknown outcome: a record it made
+		// is newer than what that run had read. When one is there, it is
+		// the row's (the oldest; any other is a duplicate the verification
+		// reports); else the older records are what they were.
+		var newer, older []int64
+		for _, id := range cands {
+			if id > w.Above {
+				newer = append(newer, id)
+			} else {
+				older = append(older, id)
+			}
+		}
+		if len(newer) > 0 {
+			cands = newer[:1]
+		} else {
+			cands = older
 		}
 	}
 	var free []int64
@@ -85,25 +107,33 @@ func (r *runner) match(it *item, sp *space, claims map[int64]*item) {
 		it.cands = free
 		claims[free[0]] = it
 	default:
-		if w, ok := r.j.createInFlight(it.key); ok {
-			// An earlier run's create of unknown outcome landed, and so
-			// did another: the newest is taken as the row's, and the
-			// verification reports the other.
-			_ = w
-			id := free[len(free)-1]
-			it.cands = []int64{id}
-			claims[id] = it
-			return
-		}
 		it.class, it.cands = classAmbiguous, free
 		it.msg = fmt.Sprintf("%d records could be this row (Ids %s): make the sheet say which with an Id column, or remove the extra records", len(free), idList(free))
 	}
 }
 
+// unlinkedByName returns the records that are a linked row's contact by
+// name but not linked to any coworker: the same person entered before
+// they were linked (the row then differs on CoworkerId).
+func unlinkedByName(it *item, sp *space) []int64 {
+	id := mapping.IdentityOf(it.contact)
+	id.Coworker, id.Name = 0, mapping.NameKey(it.contact.FullName)
+	var out []int64
+	for _, c := range sp.candidates(id.Key()) {
+		if rec := sp.byID[c]; rec.CoworkerID == nil || *rec.CoworkerID == 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // hinted returns the record the journal or a fed-back results file says
-// the row is, when the space still holds it on the row's contract and it
-// is one of the row's candidates, or this import created it for the row
-// (then a name edited in the sheet is a difference, not a new contact).
+// the row is, when the space still holds it on the row's contract: when it
+// is one of the row's candidates, or when it has the row's type and, as a
+// person would judge, is the row's contact with its name corrected in the
+// sheet (a name near the row's, or the row's email). The row then differs
+// on FullName instead of being a new contact; a record of another space
+// that happens to have the hinted Id is not near enough to be taken.
 func (r *runner) hinted(it *item, sp *space, cands []int64) int64 {
 	for _, id := range []int64{r.j.createdFor(it.key), it.hint} {
 		rec := sp.byID[id]
@@ -113,7 +143,11 @@ func (r *runner) hinted(it *item, sp *space, cands []int64) int64 {
 		if slices.Contains(cands, id) {
 			return id
 		}
-		if key, ours := r.j.createdBy(id); ours && key == it.key {
+		if rec.ContractContactType != it.contact.ContractContactType || it.contact.CoworkerID != nil {
+			continue
+		}
+		sameEmail := it.contact.Email != "" && mapping.EmailKey(str(rec.Email)) == mapping.EmailKey(it.contact.Email)
+		if sameEmail || mapping.NearName(rec.FullName, it.contact.FullName) {
 			return id
 		}
 	}
@@ -157,7 +191,7 @@ func (r *runner) decide(it *item, sp *space) error {
 	rec := sp.byID[id]
 	it.id = id
 	settled := false
-	if w, ok := r.j.createInFlight(it.key); ok && !r.opt.Plan {
+	if w, ok := r.j.createInFlight(it.key); ok && !r.opt.Plan && id > w.Above {
 		// The earlier run's create landed: record it as done, and count
 		// it as created now, when its outcome became known.
 		if err := r.j.done(it.key, w.Row, id, fingerprint(it.contact)); err != nil {
@@ -190,10 +224,13 @@ func (r *runner) decide(it *item, sp *space) error {
 		it.status, it.already = Updated, false
 		return nil
 	}
+	// Created and updated only as this import's journal says: a status
+	// in a fed-back results file is a hint, never proof (undo deletes
+	// what this journal says it created).
 	switch {
-	case ours || it.prior == Created && it.hint == id:
+	case ours:
 		it.status = Created
-	case r.j.wasUpdated(id) || it.prior == Updated && it.hint == id:
+	case r.j.wasUpdated(id):
 		it.status = Updated
 	default:
 		it.status, it.already = Exists, false

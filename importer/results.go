@@ -105,6 +105,37 @@ func (w *ResultsWriter) Write(line int, status Status, id int64, msg string, cel
 	return nil
 }
 
+// writeResultsFile writes the results file at path as opt says: fill
+// writes its rows, calling create with the columns once it knows them.
+// A Windows-1252 file that cannot hold a cell (a value from the space
+// quoted in a message) is written again as UTF-8 with a byte order mark,
+// which Excel opens as well, rather than with '?' for what it lost. The
+// previous file stays as it was unless the new one is complete.
+func writeResultsFile(path string, opt table.Options, fill func(create func([]string) (*ResultsWriter, error)) error) error {
+	attempt := func(opt table.Options) error {
+		var w *ResultsWriter
+		err := fill(func(columns []string) (*ResultsWriter, error) {
+			var err error
+			w, err = CreateResults(path, columns, opt)
+			return w, err
+		})
+		switch {
+		case w == nil:
+			return err
+		case err != nil:
+			w.Abort()
+			return err
+		}
+		return w.Commit()
+	}
+	err := attempt(opt)
+	if errors.Is(err, table.ErrNotEncodable) && opt.Encoding == table.Windows1252 {
+		opt.Encoding, opt.BOM = table.UTF8, true
+		err = attempt(opt)
+	}
+	return err
+}
+
 // markOf is how a status is marked in an XLSX results file: refused rows
 // in red, rows that need a look in amber.
 func markOf(s Status) table.Mark {

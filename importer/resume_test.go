@@ -8,6 +8,7 @@ import (
 	"net/http/httptrace"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -252,7 +253,7 @@ func TestRunSettlesAnEarlierRunsCreates(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, i := range []int{0, 2} {
-		if err := j.begin(rowKey(contactFor(ps[i]), 0), i+2); err != nil {
+		if err := j.begin(rowKey(contactFor(ps[i]), 0), i+2, 0); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -438,5 +439,54 @@ func TestRunGolden(t *testing.T) {
 	compareCSV(t, golden, want, got)
 	if sum.Created == 0 || sum.Exists != 1 || sum.Differs != 1 || sum.Ambiguous != 1 || sum.Invalid == 0 || sum.Failed == 0 {
 		t.Errorf("summary %+v does not meet every outcome", countsOf(sum))
+	}
+}
+
+// TestRunSettlesCreatesOfRowsEditedSince: a killed run's create for
+// "Ann Lee" landed; the sheet now says "Ann Leigh". The landed record is
+// journaled as this import's (undo deletes it with the rest), and the
+// stale create is not waited for again.
+func TestRunSettlesCreatesOfRowsEditedSince(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sandbox.Config{})
+	path := filepath.Join(e.dir, "ann.csv")
+	os.WriteFile(path, []byte("Contract,Name\n1001,Ann Leigh\n"), 0o600)
+	results := filepath.Join(e.dir, "ann.results.csv")
+	j, err := openJournal(JournalPath(results), path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.now = func() time.Time { return time.Now().Add(-time.Hour) }
+	old := mapping.Contact{CoworkerContractID: 1001, FullName: "Ann Lee", ContractContactType: mapping.TypeDirector}
+	if err := j.begin(rowKey(old, 0), 2, 0); err != nil {
+		t.Fatal(err)
+	}
+	j.close()
+	landed := e.srv.Insert(sandbox.Record{CoworkerContractID: 1001, FullName: "Ann Lee", ContractContactType: 1})
+	var log lockedBuilder
+	opt := testOptions(results)
+	opt.Progress = &log
+	if sum := e.run(t, path, opt); sum.Created != 1 {
+		t.Fatalf("%+v, want Ann Leigh created", countsOf(sum))
+	}
+	if !strings.Contains(log.String(), strconv.FormatInt(landed, 10)) {
+		t.Errorf("the landed record is not reported:\n%s", log.String())
+	}
+	sum, err := Undo(context.Background(), results, e.client, UndoOptions{})
+	if err != nil || sum.Deleted != 2 || e.srv.Count() != 0 {
+		t.Errorf("undo: %+v, %v, %d left; want both records this import made deleted", sum, err, e.srv.Count())
+	}
+}
+
+// TestRunNoDataRows: a file with a header and no rows is an error, for an
+// import as for a dry run.
+func TestRunNoDataRows(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sandbox.Config{})
+	path := filepath.Join(e.dir, "empty.csv")
+	os.WriteFile(path, []byte("Contract,Name\n"), 0o600)
+	_, err := Run(context.Background(), openInput(t, path), e.client, testOptions(filepath.Join(e.dir, "empty.results.csv")))
+	if !errors.Is(err, ErrNoRows) {
+		t.Errorf("got %v, want ErrNoRows", err)
 	}
 }

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"contactbulk/mapping"
 	"contactbulk/nexudus"
-	"contactbulk/table"
 )
 
 // API is what an import needs from the Nexudus client (*nexudus.Client
@@ -245,7 +245,9 @@ func (r *runner) run(ctx context.Context) error {
 		return err
 	}
 	r.identify()
-	if r.j.version() >= 2 && r.j.loadedRows() > 0 && len(r.items) > 0 && r.j.mattersForResume() && !r.anyKnown() {
+	// A journal of another file that knows none of this one's rows is
+	// another import's (the same file, edited, is this one's).
+	if r.j.version() >= 2 && r.j.input != r.in.Name() && r.j.loadedRows() > 0 && len(r.items) > 0 && r.j.mattersForResume() && !r.anyKnown() {
 		return &inputError{fmt.Errorf("%w: %s was written for %s and holds none of the rows of %s; choose another --results path, or check the space and delete the journal to start over",
 			ErrJournalMismatch, r.j.path, r.j.input, r.in.Name())}
 	}
@@ -255,15 +257,22 @@ func (r *runner) run(ctx context.Context) error {
 		return nil
 	}
 	if len(r.items) == 0 {
+		if r.invalid == 0 {
+			return fmt.Errorf("%s: %w", r.in.Name(), ErrNoRows)
+		}
 		return nil
 	}
 	if err := r.awaitLanding(ctx); err != nil {
 		return err
 	}
-	sp, err := reader{r.api}.read(ctx, r.contracts, r.recordIDs())
+	orphans := r.orphans()
+	sp, err := reader{r.api}.read(ctx, contractsOf(r.contracts, orphanContracts(orphans)), r.recordIDs())
 	if err == nil {
 		r.base = sp
 		err = r.classify(ctx, sp)
+	}
+	if err == nil && !r.opt.Plan {
+		err = r.settleOrphans(sp, orphans)
 	}
 	if err != nil {
 		if ctx.Err() == nil {
@@ -328,9 +337,10 @@ func (r *runner) load(ctx context.Context) error {
 		if r.opt.IgnoreIDs {
 			recordID = 0
 		}
-		it := &item{line: row.Line, contact: row.Contact, given: row.Given, recordID: recordID, prior: row.Prior}
+		it := &item{line: row.Line, contact: row.Contact, given: row.Given, recordID: recordID}
 		switch row.Prior {
-		case Created, Exists, Updated:
+		case Created, Updated, Exists, Differs:
+			// The record a fed-back results file says the row is.
 			it.hint = row.PriorID
 		}
 		it.lookups = row.Lookups
@@ -362,11 +372,81 @@ func (r *runner) identify() {
 	r.contracts = contractsOf(r.contracts)
 }
 
+// orphans returns the creates an earlier run left in flight for rows the
+// input no longer holds (edited, removed, or now invalid).
+func (r *runner) orphans() []inFlight {
+	keys := make(map[string]bool, len(r.items))
+	for _, it := range r.items {
+		keys[it.key] = true
+	}
+	var out []inFlight
+	for _, w := range r.j.createsInFlight() {
+		if !keys[w.Key] {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// orphanContracts returns the contracts of the orphans' identities (the
+// contract comes first in an identity key).
+func orphanContracts(ws []inFlight) []int64 {
+	var out []int64
+	for _, w := range ws {
+		if c, ok := keyContract(w.Key); ok {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// keyContract reads the contract of an identity key ("1001/1/name:ann").
+func keyContract(key string) (int64, bool) {
+	head, _, ok := strings.Cut(key, "/")
+	if !ok {
+		return 0, false // a version 1 content key
+	}
+	c, err := strconv.ParseInt(head, 10, 64)
+	return c, err == nil
+}
+
+// settleOrphans settles the creates earlier runs left in flight for rows
+// no longer in the input: a record newer than what their run had read,
+// with their identity, is journaled as this import's (so that undo and
+// --repair know it); one not found a Settle after it was sent did not
+// land, and is forgotten. Others wait for a later run.
+func (r *runner) settleOrphans(sp *space, ws []inFlight) error {
+	for _, w := range ws {
+		var found int64
+		for _, id := range sp.candidates(w.Key) {
+			if _, ours := r.j.createdBy(id); id > w.Above && !ours {
+				found = id
+				break
+			}
+		}
+		switch {
+		case found != 0:
+			fmt.Fprintf(r.opt.Progress, "note: a create an earlier run began for row %d, no longer in the sheet as it was, landed as record %d; undo counts it as this import's\n", w.Row, found)
+			if err := r.j.done(w.Key, w.Row, found, ""); err != nil {
+				return err
+			}
+		case r.opt.now().Sub(w.Since) >= r.opt.Settle:
+			if err := r.j.unsent(w.Key, w.Row); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // anyKnown reports whether the journal knows any of the rows.
 func (r *runner) anyKnown() bool {
 	for _, it := range r.items {
 		if r.j.knows(it.key) {
 			return true
+		}
+		if _, ours := r.j.createdBy(it.hint); ours && it.hint != 0 {
+			return true // its results file fed back, a name corrected
 		}
 	}
 	return false
@@ -500,30 +580,24 @@ func pronoun(n int) string {
 
 // writeResults writes the results file from a final pass over the input,
 // joined in order with the rows' outcomes, and counts the summary. The
-// file is written as its input was (ResultsShape); a Windows-1252 file
-// that cannot hold a message (a value from the space quoted in it) is
-// written again as UTF-8 with a byte order mark, which Excel opens as
-// well, rather than with '?' for what it lost.
+// file is written as its input was (ResultsShape; see writeResultsFile).
 func (r *runner) writeResults(sum *Summary) error {
-	opt := ResultsShape(r.opt.Results, r.in.Shape())
 	counted := *sum
-	err := r.writeResultsAs(sum, opt)
-	if errors.Is(err, table.ErrNotEncodable) && opt.Encoding == table.Windows1252 {
-		*sum = counted
-		opt.Encoding, opt.BOM = table.UTF8, true
-		err = r.writeResultsAs(sum, opt)
-	}
-	return err
+	return writeResultsFile(r.opt.Results, ResultsShape(r.opt.Results, r.in.Shape()), func(create func([]string) (*ResultsWriter, error)) error {
+		*sum = counted // a second attempt counts afresh
+		return r.fillResults(sum, create)
+	})
 }
 
-func (r *runner) writeResultsAs(sum *Summary, opt table.Options) error {
+// fillResults is writeResults' pass over the input.
+func (r *runner) fillResults(sum *Summary, create func([]string) (*ResultsWriter, error)) error {
 	src, err := r.in.Rows()
 	if err != nil {
 		return fmt.Errorf("read %s: %w", r.in.Name(), err)
 	}
 	defer src.Close()
 	ids := r.idColumns(src)
-	w, err := CreateResults(r.opt.Results, ids.header(src.Columns()), opt)
+	w, err := create(ids.header(src.Columns()))
 	if err != nil {
 		return err
 	}
@@ -531,10 +605,9 @@ func (r *runner) writeResultsAs(sum *Summary, opt table.Options) error {
 	for {
 		row, err := src.Next()
 		if errors.Is(err, io.EOF) {
-			break
+			return nil
 		}
 		if err != nil {
-			w.Abort()
 			return fmt.Errorf("read %s: %w", r.in.Name(), err)
 		}
 		status, id, msg, already := Invalid, int64(0), problemText(row.Problems), false
@@ -544,7 +617,6 @@ func (r *runner) writeResultsAs(sum *Summary, opt table.Options) error {
 			msg, found, bad = problemText(f.problems), &f.contact, src.cellsOf(f.problems)
 		} else if row.Valid() {
 			if next >= len(r.items) || r.items[next].line != row.Line {
-				w.Abort()
 				return fmt.Errorf("read %s: the file changed during the import; its results were not written", r.in.Name())
 			}
 			it := r.items[next]
@@ -554,11 +626,9 @@ func (r *runner) writeResultsAs(sum *Summary, opt table.Options) error {
 		}
 		sum.note(row.Line, status, msg, already)
 		if err := w.Write(row.Line, status, id, msg, ids.cells(row, found), bad); err != nil {
-			w.Abort()
 			return err
 		}
 	}
-	return w.Commit()
 }
 
 // outcome is what the results file says of a valid row.

@@ -296,9 +296,10 @@ func TestRunCreatesEachRowOnce(t *testing.T) {
 
 	// Nor does feeding the results file back under another results path
 	// (a journal of its own), or reordering the sheet.
+	// (Exists, not created: that results path's journal created nothing.)
 	sum = e.run(t, results, testOptions(filepath.Join(e.dir, "again.csv")))
-	if sum.Skipped != 25 || sum.Created != 0 {
-		t.Errorf("results file fed back: %+v, want all 25 already done", countsOf(sum))
+	if sum.Exists != 25 || sum.Created != 0 {
+		t.Errorf("results file fed back: %+v, want all 25 found in the space", countsOf(sum))
 	}
 	reordered := slices.Clone(ps)
 	slices.Reverse(reordered)
@@ -440,8 +441,8 @@ func TestRunTwoResultsFiles(t *testing.T) {
 	b, _ := os.ReadFile(results)
 	fixed := filepath.Join(e.dir, "fixed.csv")
 	os.WriteFile(fixed, []byte(strings.Replace(string(b), ",999999,", ",1004,", 1)), 0o600)
-	if sum := e.run(t, fixed, testOptions(filepath.Join(e.dir, "fixed.results.csv"))); sum.Created != 1 || sum.Skipped != 7 {
-		t.Errorf("fixed results fed back: %+v, want 1 created, 7 already done", countsOf(sum))
+	if sum := e.run(t, fixed, testOptions(filepath.Join(e.dir, "fixed.results.csv"))); sum.Created != 1 || sum.Exists != 7 {
+		t.Errorf("fixed results fed back: %+v, want 1 created, 7 found in the space", countsOf(sum))
 	}
 	// The original sheet, fixed too, run again with its own journal.
 	ps[3].contract = 1004
@@ -797,5 +798,54 @@ func TestPacingDuration(t *testing.T) {
 		if got := tc.p.duration(tc.n); got != tc.want {
 			t.Errorf("%+v: %d writes take %v, want %v", tc.p, tc.n, got, tc.want)
 		}
+	}
+}
+
+// TestRunLinkingARow: a person imported without a CoworkerId, then the
+// same sheet with their CoworkerId filled in, is the same person: the row
+// differs on CoworkerId (and --update links the record), never a second
+// record.
+func TestRunLinkingARow(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sandbox.Config{})
+	path := filepath.Join(e.dir, "ada.csv")
+	os.WriteFile(path, []byte("Contract,Name,CoworkerId\n1001,Ada Lovelace,\n"), 0o600)
+	results := filepath.Join(e.dir, "ada.results.csv")
+	e.run(t, path, testOptions(results))
+	os.WriteFile(path, []byte("Contract,Name,CoworkerId\n1001,Ada Lovelace,2001\n"), 0o600)
+	if sum := e.run(t, path, testOptions(results)); sum.Differs != 1 || e.srv.Count() != 1 {
+		t.Errorf("linked: %+v, %d records; want 1 differs (CoworkerId), one record", countsOf(sum), e.srv.Count())
+	}
+	opt := testOptions(results)
+	opt.Update = true
+	if sum := e.run(t, path, opt); sum.Updated != 1 || e.srv.Count() != 1 {
+		t.Errorf("--update: %+v, %d records; want the record linked", countsOf(sum), e.srv.Count())
+	}
+	if recs := e.srv.Records(); len(recs) != 1 || recs[0].CoworkerID == nil || *recs[0].CoworkerID != 2001 {
+		t.Errorf("records %+v, want one linked to 2001", recs)
+	}
+}
+
+// TestRunNameCorrectedInResults: a name corrected in a results file fed
+// back is the same contact (its Id in the file): the row differs on
+// FullName, and --update corrects the record, never a second one.
+func TestRunNameCorrectedInResults(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sandbox.Config{})
+	path := filepath.Join(e.dir, "ann.csv")
+	os.WriteFile(path, []byte("Contract,Name,Email\n1001,Ann Lee,ann@example.com\n"), 0o600)
+	results := filepath.Join(e.dir, "ann.results.csv")
+	e.run(t, path, testOptions(results))
+	b, _ := os.ReadFile(results)
+	os.WriteFile(results, []byte(strings.Replace(string(b), "Ann Lee", "Ann Leigh", 1)), 0o600)
+	sum := e.run(t, results, testOptions(results))
+	if sum.Differs != 1 || e.srv.Count() != 1 {
+		t.Fatalf("fed back with the name corrected: %+v, %d records; want 1 differs, one record", countsOf(sum), e.srv.Count())
+	}
+	opt := testOptions(results)
+	opt.Update = true
+	e.run(t, results, opt)
+	if recs := e.srv.Records(); len(recs) != 1 || recs[0].FullName != "Ann Leigh" {
+		t.Errorf("records %+v, want one, named Ann Leigh", recs)
 	}
 }

@@ -146,10 +146,14 @@ func (r *runner) check(ctx context.Context, due []unknownWrite) error {
 }
 
 // found returns the record a create of unknown outcome stored for it: the
-// oldest record with the row's identity. The space was read before the
-// row was sent and held none, so any such record is newer.
+// oldest record with the row's identity newer than the space as this run
+// first read it (when the row was sent, the space held none that was
+// not older).
 func (r *runner) found(it *item, sp *space) int64 {
 	for _, id := range sp.candidates(it.key) {
+		if id <= r.base.maxID {
+			continue
+		}
 		if key, ours := r.j.createdBy(id); ours && key != it.key {
 			continue // created for another row
 		}

@@ -22,8 +22,8 @@ type Status string
 
 // The statuses of the results file.
 const (
-	Created Status = "created" // created by an import
-	Exists  Status = "exists"  // found in the space already (--skip-existing)
+	Created Status = "created" // created by this import (its journal says so)
+	Exists  Status = "exists"  // found in the space already, with the row's values
 	Invalid Status = "invalid" // refused by validation; never sent
 	Failed  Status = "failed"  // refused by the API
 	Pending Status = "pending" // not done yet: a re-run continues with it
@@ -271,7 +271,7 @@ func (s *Source) readHeader() error {
 	}
 	if s.results {
 		header2 = header2[4:]
-		s.notes = append(s.notes, "reading a results file: rows already created or existing are skipped")
+		s.notes = append(s.notes, "reading a results file: its row, status, id and error columns are not data; its statuses and ids are hints the import checks against the space")
 	}
 	s.columns = header2
 	layout, err := mapping.NewLayout(header2, s.in.opt.Mapping, s.in.order, s.in.today)
@@ -490,7 +490,7 @@ func (s *Source) row(r *Row, rec []string, line int) {
 	r.Line = line
 	if s.results && len(rec) >= 4 {
 		switch st := Status(strings.ToLower(strings.TrimSpace(rec[1]))); st {
-		case Created, Exists, Invalid, Failed, Pending:
+		case Created, Updated, Exists, Differs, Ambiguous, New, Invalid, Failed, Pending, Deleted:
 			r.Prior = st
 		}
 		r.PriorID, _ = strconv.ParseInt(strings.TrimSpace(rec[2]), 10, 64)
@@ -524,6 +524,12 @@ func (s *Source) row(r *Row, rec []string, line int) {
 func (s *Source) repeatKey(r *Row) (uint64, repeat) {
 	c := &r.Contact
 	if r.RecordID == 0 && (c.CoworkerContractID == 0 || c.FullName == "") {
+		return 0, noRepeatKey
+	}
+	if r.RecordID == 0 && c.CoworkerID == nil && r.Lookups.ForField(mapping.FieldCoworkerID) {
+		// Linked to a coworker by a lookup: who it is is known only once
+		// looked up (two John Smiths told apart by their emails), and
+		// checked then.
 		return 0, noRepeatKey
 	}
 	for _, p := range r.Problems {

@@ -151,40 +151,55 @@ func (rd reader) readFull(ctx context.Context, s *space, ids []int64) error {
 }
 
 // listAll pages through the listing with filters, adding the records keep
-// accepts. It pages by what the server serves, stops at a page that brings
-// nothing new (empty, or a page already seen), and checks what it got
-// against the server's count, reading again once when they disagree.
+// accepts. It pages by what the server serves and stops at a page that
+// brings nothing new (empty, or a page already seen). A pass is kept only
+// when it is whole: the server's count did not change from page to page
+// (a record deleted or added meanwhile shifts the pages, and a record
+// skipped that way would be created again) and every record it counts
+// was served. Otherwise the listing is read again, a few times at most.
 func (rd reader) listAll(ctx context.Context, filters url.Values, s *space, keep func(*nexudus.Record) bool) error {
+	const attempts = 3
 	for attempt := 1; ; attempt++ {
-		seen, total, err := rd.pages(ctx, filters, s, keep)
+		recs, seen, total, stable, err := rd.pages(ctx, filters, s, keep)
 		if err != nil {
 			return err
 		}
-		if total <= 0 || seen >= total {
+		if stable && (total <= 0 || seen >= total) {
+			for _, r := range recs {
+				s.add(r, false)
+			}
 			return nil
 		}
-		if attempt == 2 {
+		if attempt == attempts {
 			what := "the space"
 			if filters != nil {
 				what = "contract " + filters.Get("ContractContact_CoworkerContract")
 			}
-			return fmt.Errorf("read %s: the server counts %d records but served %d (it does not page as documented, or the records kept changing); nothing was written, run again", what, total, seen)
+			if !stable {
+				return fmt.Errorf("read %s: the records kept changing while they were read (%d times); nothing was written, run again", what, attempts)
+			}
+			return fmt.Errorf("read %s: the server counts %d records but served %d (it does not page as documented); nothing was written, run again", what, total, seen)
 		}
 	}
 }
 
-// pages makes one pass over a listing and returns how many distinct
-// records it served and the server's count on the last page.
-func (rd reader) pages(ctx context.Context, filters url.Values, s *space, keep func(*nexudus.Record) bool) (seen, total int, err error) {
+// pages makes one pass over a listing and returns the records keep
+// accepts, how many distinct records it served, the server's count, and
+// whether that count stayed the same on every page.
+func (rd reader) pages(ctx context.Context, filters url.Values, s *space, keep func(*nexudus.Record) bool) (recs []nexudus.Record, seen, total int, stable bool, err error) {
 	ids := make(map[int64]bool)
+	stable = true
 	for page := 1; ; page++ {
 		if page > maxListPages {
-			return 0, 0, fmt.Errorf("read the space: still paging after %d pages; the server does not say where its listing ends", maxListPages)
+			return nil, 0, 0, false, fmt.Errorf("read the space: still paging after %d pages; the server does not say where its listing ends", maxListPages)
 		}
 		p, err := rd.api.List(ctx, nexudus.ListOptions{Page: page, Size: listPageSize, OrderBy: "Id", Filters: filters})
 		s.reads++
 		if err != nil {
-			return 0, 0, fmt.Errorf("read the space: %w", err)
+			return nil, 0, 0, false, fmt.Errorf("read the space: %w", err)
+		}
+		if page > 1 && p.TotalItems != total {
+			stable = false
 		}
 		total = p.TotalItems
 		fresh := 0
@@ -196,11 +211,11 @@ func (rd reader) pages(ctx context.Context, filters url.Values, s *space, keep f
 			ids[r.ID] = true
 			fresh++
 			if keep(r) {
-				s.add(*r, false)
+				recs = append(recs, *r)
 			}
 		}
 		if fresh == 0 || total > 0 && len(ids) >= total {
-			return len(ids), total, nil
+			return recs, len(ids), total, stable, nil
 		}
 	}
 }

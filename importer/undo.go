@@ -12,11 +12,8 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"contactbulk/mapping"
 	"contactbulk/nexudus"
-	"contactbulk/table"
 )
 
 // UndoOptions configures Undo.
@@ -61,8 +58,9 @@ type undoTarget struct {
 	key     string // the row's journal key; "" when only the results file knows it
 	row     int
 	rec     *nexudus.Record
-	changed string // why it counts as changed since the import
-	status  Status // outcome: Deleted, or "" while not deleted
+	cells   []string // the row's cells in the results file, when only it says the import created the record
+	changed string   // why it counts as changed since the import
+	status  Status   // outcome: Deleted, or "" while not deleted
 	msg     string
 }
 
@@ -104,7 +102,7 @@ func Undo(ctx context.Context, results string, api API, opt UndoOptions) (UndoSu
 	u := &undo{api: api, opt: opt, j: j, sum: &sum}
 	// A journal that records no create (none, or only an earlier undo's
 	// deletes) cannot say what the import created: the results file does.
-	u.targets(lines, len(j.createdIDs()) > 0)
+	u.targets(lines, recs, len(j.createdIDs()) > 0)
 	err = u.run(ctx)
 	sum.Elapsed = opt.now().Sub(start)
 	if errors.Is(err, ErrUndoDeclined) {
@@ -137,8 +135,10 @@ type resultsLine struct {
 	id     int64
 }
 
-// targets works out the records to delete.
-func (u *undo) targets(lines []resultsLine, hadJournal bool) {
+// targets works out the records to delete: those the journal says this
+// import created; without a journal that records creates, those the
+// results file marks created, each to be checked against its row.
+func (u *undo) targets(lines []resultsLine, recs [][]string, hadJournal bool) {
 	u.rows = make(map[int64]int)
 	u.notOurs = make(map[int64]bool)
 	marked := make(map[int64]bool)
@@ -152,9 +152,9 @@ func (u *undo) targets(lines []resultsLine, hadJournal bool) {
 	}
 	if !hadJournal {
 		u.sum.Notes = append(u.sum.Notes, "no journal beside the results file: deleting the records it marks created, checked against the space")
-		for _, l := range lines {
+		for i, l := range lines {
 			if marked[l.id] {
-				u.list = append(u.list, &undoTarget{id: l.id, row: l.row})
+				u.list = append(u.list, &undoTarget{id: l.id, row: l.row, cells: recs[i+1][len(resultsColumns):]})
 				delete(marked, l.id)
 			}
 		}
@@ -274,6 +274,9 @@ func (u *undo) kept() int {
 // any more, or it was updated after it was created.
 func changedSince(t *undoTarget, fp string) string {
 	r := t.rec
+	if t.cells != nil && !mentions(t.cells, r) {
+		return "it is not the row's contact: no cell of the row gives its name or coworker"
+	}
 	if fp != "" {
 		if fingerprint(contactOf(r)) != fp {
 			return "its fields changed since the import wrote it"
@@ -286,41 +289,38 @@ func changedSince(t *undoTarget, fp string) string {
 			return "its name, type or contract changed"
 		}
 	}
-	created, ok1 := parseAPITime(r.CreatedOn)
-	updated, ok2 := parseAPITime(r.UpdatedOn)
+	created, ok1 := nexudus.ParseTime(r.CreatedOn)
+	updated, ok2 := nexudus.ParseTime(r.UpdatedOn)
 	if ok1 && ok2 && updated.Sub(created) > time.Minute {
 		return "updated " + r.UpdatedOn
 	}
 	return ""
 }
 
-// parseAPITime reads the date forms Nexudus answers with.
-func parseAPITime(s string) (time.Time, bool) {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.9999999", "2006-01-02T15:04:05", "2006-01-02T15:04"} {
-		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
-			return t, true
+// mentions reports whether a row's cells name the record: its name (as
+// names compare) or, for a contact linked to a coworker, the coworker's
+// Id or name.
+func mentions(cells []string, r *nexudus.Record) bool {
+	want := []string{mapping.NameKey(r.FullName), mapping.NameKey(str(r.CoworkerFullName)), idText(r.CoworkerID)}
+	for _, c := range cells {
+		c = mapping.Unquote(strings.TrimSpace(c))
+		if c == "" {
+			continue
+		}
+		k := mapping.NameKey(c)
+		for _, w := range want {
+			if w != "" && (k == w || c == w) {
+				return true
+			}
 		}
 	}
-	return time.Time{}, false
+	return false
 }
 
 // delete deletes the records on a pool of workers.
 func (u *undo) delete(ctx context.Context, todo []*undoTarget) error {
 	prog := startProgress(u.opt.Progress, u.opt.Terminal, len(todo), u.opt.Pacing.WritesPerSecond, 5*time.Second)
 	defer prog.finish()
-	g, gctx := errgroup.WithContext(ctx)
-	feed := make(chan *undoTarget)
-	g.Go(func() error {
-		defer close(feed)
-		for _, t := range todo {
-			select {
-			case feed <- t:
-			case <-gctx.Done():
-				return nil
-			}
-		}
-		return nil
-	})
 	stop := func(err error, reason string) {
 		u.mu.Lock()
 		defer u.mu.Unlock()
@@ -328,31 +328,24 @@ func (u *undo) delete(ctx context.Context, todo []*undoTarget) error {
 			u.stopErr, u.sum.Stopped = err, reason
 		}
 	}
-	for range u.opt.Concurrency {
-		g.Go(func() error {
-			for t := range feed {
-				u.mu.Lock()
-				stopped := u.stopErr != nil
-				u.mu.Unlock()
-				if stopped || gctx.Err() != nil {
-					continue
-				}
-				gone, refusal, err := deleteJournaled(gctx, u.api, u.j, u.opt.Abandon, t.key, t.row, t.id, stop)
-				if err != nil {
-					return err
-				}
-				switch {
-				case gone:
-					t.status, t.msg = Deleted, "deleted by undo"
-				case refusal != "":
-					t.status, t.msg = Failed, "delete refused: "+refusal
-				}
-				prog.add()
-			}
-			return nil
-		})
+	stopped := func() bool {
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		return u.stopErr != nil
 	}
-	if err := g.Wait(); err != nil {
+	err := eachOnPool(ctx, u.opt.Concurrency, todo, stopped, func(ctx context.Context, t *undoTarget) error {
+		gone, refusal, err := deleteJournaled(ctx, u.api, u.j, u.opt.Abandon, t.key, t.row, t.id, stop)
+		switch {
+		case err != nil:
+			return err
+		case gone:
+			t.status, t.msg = Deleted, "deleted by undo"
+		case refusal != "":
+			t.status, t.msg = Failed, "delete refused: "+refusal
+		}
+		return nil
+	}, prog.add)
+	if err != nil {
 		return err
 	}
 	if ctx.Err() != nil {
@@ -434,39 +427,33 @@ func (u *undo) rewrite(path string, recs [][]string, shape Shape) error {
 	for _, t := range u.list {
 		byID[t.id] = t
 	}
-	f, err := table.Create(path, recs[0], ResultsShape(path, shape))
-	if err != nil {
-		return fmt.Errorf("write results %s: %w", path, err)
-	}
-	var marks []table.Mark
-	for _, rec := range recs[1:] {
-		for i := range rec {
-			rec[i] = mapping.Unquote(rec[i]) // quoted again on writing
+	n := len(resultsColumns)
+	return writeResultsFile(path, ResultsShape(path, shape), func(create func([]string) (*ResultsWriter, error)) error {
+		w, err := create(recs[0][min(n, len(recs[0])):])
+		if err != nil {
+			return err
 		}
-		marks = marks[:0]
-		if len(rec) >= len(resultsColumns) {
+		for _, rec := range recs[1:] {
+			if len(rec) < n {
+				continue
+			}
+			line, _ := strconv.Atoi(strings.TrimSpace(rec[0]))
 			id, _ := strconv.ParseInt(strings.TrimSpace(rec[2]), 10, 64)
+			status, msg := Status(strings.TrimSpace(rec[1])), rec[3]
 			switch t := byID[id]; {
 			case t != nil && t.status == Deleted:
-				rec[1], rec[3] = string(Deleted), t.msg
+				status, msg = Deleted, t.msg
 			case t != nil && t.msg != "":
-				rec[3] = t.msg
+				msg = t.msg
 			case u.notOurs[id]:
-				rec[3] = "not created by this import (its journal): left by undo"
+				msg = "not created by this import (its journal): left by undo"
 			}
-			if m := markOf(Status(rec[1])); m != table.Plain {
-				marks = append(marks, table.Plain, m, table.Plain, m)
+			if err := w.Write(line, status, id, msg, rec[n:], nil); err != nil {
+				return err
 			}
 		}
-		if err := f.WriteMarked(rec, marks); err != nil {
-			f.Abort()
-			return fmt.Errorf("write results %s: %w", path, err)
-		}
-	}
-	if err := f.Commit(); err != nil {
-		return fmt.Errorf("write results %s: %w", path, err)
-	}
-	return nil
+		return nil
+	})
 }
 
 // WriteText writes the undo summary for people.

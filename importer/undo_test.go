@@ -272,3 +272,41 @@ func TestKillUndoHelperProcess(t *testing.T) {
 	}
 	t.Log("deleted " + strconv.Itoa(sum.Deleted))
 }
+
+// TestUndoOnlyWhatThisImportCreated: a results file fed back under
+// another results path (a plan, or an import) says "exists" for the rows
+// the first import created, so undoing that second results file deletes
+// nothing; without any journal, undo deletes only records its rows name.
+func TestUndoOnlyWhatThisImportCreated(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sandbox.Config{})
+	path := writeInput(t, e.dir, "e.csv", people(2))
+	results := filepath.Join(e.dir, "e.results.csv")
+	e.run(t, path, testOptions(results))
+	second := filepath.Join(e.dir, "second.results.csv")
+	opt := testOptions(second)
+	opt.Plan = true
+	if sum := e.run(t, results, opt); sum.Exists != 2 {
+		t.Fatalf("plan of the results fed back: %+v, want 2 exists", countsOf(sum))
+	}
+	sum, err := Undo(context.Background(), second, e.client, UndoOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Deleted != 0 || e.srv.Count() != 2 {
+		t.Errorf("undo of the second results file: %+v, %d records; want nothing deleted", sum, e.srv.Count())
+	}
+	// No journal at all: a record whose row no longer names it is kept.
+	os.Remove(JournalPath(results))
+	rows := readResults(t, results)
+	rec := recordByID(t, e.srv, rows[0].id)
+	rec.FullName = "Someone Else"
+	e.srv.Insert(rec)
+	sum, err = Undo(context.Background(), results, e.client, UndoOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Deleted != 1 || sum.Kept != 1 || e.srv.Count() != 1 {
+		t.Errorf("undo without a journal: %+v, %d records; want the renamed record kept", sum, e.srv.Count())
+	}
+}

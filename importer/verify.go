@@ -113,11 +113,15 @@ func (r *runner) verify(ctx context.Context) error {
 }
 
 // madeHere reports whether this import made record id for row it:
-// journaled as created, or, for a row this run created, newer than the
-// space as first read (a create whose answer was lost and that landed
-// only after it was sent again).
+// journaled as created; newer than what the run that first sent the row's
+// create had read (a create sent again, whose first send landed too,
+// then or in a later run); or, for a row this run created, newer than the
+// space as first read.
 func (r *runner) madeHere(it *item, id int64) bool {
 	if _, ours := r.j.createdBy(id); ours {
+		return true
+	}
+	if above, known := r.j.madeAbove(it.key); known && id > above {
 		return true
 	}
 	return it.status == Created && !it.already && id > r.base.maxID
@@ -141,6 +145,13 @@ func (r *runner) duplicates(ctx context.Context, v *Verification, it *item, extr
 	for _, id := range all[1:] {
 		if slices.Contains(made, id) {
 			later = append(later, id)
+			if _, ours := r.j.createdBy(id); !ours {
+				// Known from now on as this import's: undo and a later
+				// --repair take it too.
+				if err := r.j.stray(it.key, it.line, id); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	what := fmt.Sprintf("row %d: records %s are one contact (%s)", it.line, idList(all), identityOf(it))

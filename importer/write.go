@@ -8,8 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"contactbulk/nexudus"
 )
 
@@ -54,49 +52,26 @@ func (r *runner) write(ctx context.Context) error {
 	rows := r.todo()
 	prog := startProgress(r.opt.Progress, r.opt.Terminal, len(rows), r.opt.Pacing.WritesPerSecond, r.opt.logEvery)
 	defer prog.finish()
-	g, gctx := errgroup.WithContext(ctx)
-	feed := make(chan *item)
-	g.Go(func() error {
-		defer close(feed)
-		for _, it := range rows {
-			if r.stopping() != "" {
-				return nil
+	err := eachOnPool(ctx, r.opt.Concurrency, rows, func() bool { return r.stopping() != "" },
+		func(ctx context.Context, it *item) error {
+			if it.class == classNew {
+				return r.create(ctx, it)
 			}
-			select {
-			case feed <- it:
-			case <-gctx.Done():
-				return nil
-			}
-		}
-		return nil
-	})
-	for range r.opt.Concurrency {
-		g.Go(func() error {
-			for it := range feed {
-				if gctx.Err() != nil || r.stopping() != "" {
-					continue // the row stays pending
-				}
-				var err error
-				if it.class == classNew {
-					err = r.create(gctx, it)
-				} else {
-					err = r.update(gctx, it)
-				}
-				if err != nil {
-					return err
-				}
-				prog.add()
-			}
-			return nil
-		})
+			return r.update(ctx, it)
+		}, prog.add)
+	if err == nil && ctx.Err() != nil {
+		err = interruptedErr(ctx)
 	}
-	if err := g.Wait(); err != nil {
-		return err
+	if err != nil {
+		// No settling now: the writes of unknown outcome are left for the
+		// next run, which checks them before anything else.
+		r.mu.Lock()
+		unknown := r.unknown
+		r.unknown = nil
+		r.mu.Unlock()
+		r.leave(unknown, "")
 	}
-	if ctx.Err() != nil {
-		return interruptedErr(ctx)
-	}
-	return nil
+	return err
 }
 
 // create sends one row's create, journaled: begin before, done after.
@@ -104,9 +79,6 @@ func (r *runner) write(ctx context.Context) error {
 // whose request has not been written yet stops then; one already sent
 // finishes unless Abandon ends too.
 func (r *runner) create(stop context.Context, it *item) error {
-	if err := r.j.begin(it.key, it.line); err != nil {
-		return err
-	}
 	ctx, release := sendContext(stop, r.opt.Abandon)
 	defer release()
 	sctx, stamped := r.stampSends(ctx, it)
@@ -241,18 +213,20 @@ func (r *runner) sending(n int) {
 	r.mu.Unlock()
 }
 
-// stampSends returns ctx with a trace that journals the row's begin again,
-// with the time, just before each attempt of the create gets a connection
-// (pacing and throttle waits can hold a create long after its first begin),
-// and a function that ends the context and returns the first journal error.
-// A journal error cancels the attempt's context so that it is not sent.
+// stampSends returns ctx with a trace that journals the row's begin, with
+// the time, just before each attempt of the create gets a connection: a
+// create held by pacing or throttle waits and then stopped was never sent
+// and leaves no begin, and the last begin tells from when a request may
+// still land. It also returns a function that ends the context and returns
+// the first journal error. A journal error cancels the attempt's context
+// so that it is not sent.
 func (r *runner) stampSends(ctx context.Context, it *item) (context.Context, func() error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	var mu sync.Mutex
 	var first error
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		GetConn: func(string) {
-			if err := r.j.begin(it.key, it.line); err != nil {
+			if err := r.j.begin(it.key, it.line, r.base.maxID); err != nil {
 				mu.Lock()
 				if first == nil {
 					first = err

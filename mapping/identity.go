@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
@@ -112,4 +113,17 @@ func PhoneKey(s string) string {
 // "SW1A1AA" are one post code.
 func PostCodeKey(s string) string {
 	return strings.ToUpper(strings.Join(strings.FieldsFunc(norm.NFKC.String(s), unicode.IsSpace), ""))
+}
+
+// NearName reports whether two names differ only as a corrected name
+// does: a few letters (at most a third of the shorter, at least three)
+// once both are folded by NameKey. "Ann Lee" and "Ann Leigh" are near;
+// "Ann Lee" and "Bob Roe" are not.
+func NearName(a, b string) bool {
+	ka, kb := NameKey(a), NameKey(b)
+	if ka == "" || kb == "" {
+		return false
+	}
+	limit := max(3, min(utf8.RuneCountInString(ka), utf8.RuneCountInString(kb))/3)
+	return editDistance(ka, kb) <= limit
 }

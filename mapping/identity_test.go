@@ -101,3 +101,23 @@ func FuzzNameKey(f *testing.F) {
 		}
 	})
 }
+
+func TestNearName(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		a, b string
+		near bool
+	}{
+		{"Ann Lee", "Ann Leigh", true},
+		{"Jon Smith", "John Smith", true},
+		{"Zoe Ashford", "ZOË  ashford", true},
+		{"Ann Lee", "Bob Roe", false},
+		{"Ann Lee", "", false},
+		{"Li", "Wu", true}, // short names: up to three letters may change
+		{"Al", "Alexander", false},
+	} {
+		if got := NearName(tc.a, tc.b); got != tc.near {
+			t.Errorf("NearName(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.near)
+		}
+	}
+}
