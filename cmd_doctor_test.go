@@ -119,7 +119,7 @@ func TestDoctor(t *testing.T) {
 			}
 			a, stdout, stderr := clientTestApp(t, tc.env(url))
 			if tc.login {
-				signer, err := nexudus.New(nexudus.Config{BaseURL: url, MinInterval: -1})
+				signer, err := nexudus.New(nexudus.Config{BaseURL: url, MinInterval: -1, HTTPClient: testHTTPClient(t)})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -19,7 +19,7 @@ func BenchmarkExport(b *testing.B) {
 	ts := sandboxtest.New(b, sandbox.Config{})
 	ts.Sandbox.Generate(n, 0)
 	client, err := nexudus.New(nexudus.Config{
-		BaseURL: ts.URL, Token: ts.Token,
+		BaseURL: ts.URL, Token: ts.Token, HTTPClient: ts.Client(),
 		Rate: nexudus.Rate{N: 1000000, Per: time.Second}, MinInterval: -1,
 	})
 	if err != nil {

@@ -62,6 +62,7 @@ func start(t *testing.T, cfg sandbox.Config) (*sandbox.Server, *nexudus.Client) 
 	api, err := nexudus.New(nexudus.Config{
 		BaseURL:     ts.URL,
 		Token:       ts.Token,
+		HTTPClient:  ts.Client(),
 		Rate:        nexudus.Rate{N: 1_000_000, Per: time.Second},
 		MinInterval: -1,
 		BackoffBase: time.Millisecond,

@@ -110,7 +110,7 @@ func TestReadOnce(t *testing.T) {
 	t.Run("named pipe", func(t *testing.T) {
 		t.Parallel()
 		fifo := filepath.Join(t.TempDir(), "fifo.csv")
-		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		if err := mkfifo(fifo); err != nil {
 			t.Skip("no named pipes here:", err)
 		}
 		go func() {
@@ -145,7 +145,7 @@ func TestReadOnce(t *testing.T) {
 	t.Run("named pipe with no writer", func(t *testing.T) {
 		t.Parallel()
 		fifo := filepath.Join(t.TempDir(), "fifo.csv")
-		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		if err := mkfifo(fifo); err != nil {
 			t.Skip("no named pipes here:", err)
 		}
 		_, err := openWithin(t, 200*time.Millisecond, fifo, nil)

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"contactbulk/mapping"
+	"contactbulk/safefile"
 	"contactbulk/table"
 )
 
@@ -198,7 +199,7 @@ func CheckOutputs(results, input string) error {
 	}
 	probe, err := os.CreateTemp(dir, ".contactbulk-probe-*")
 	if err != nil {
-		return badInput("--results %s: cannot write in %s (%v); choose another --results path", results, dir, unwrapPath(err))
+		return badInput("--results %s: cannot write in %s (%v); choose another --results path", results, dir, safefile.PathCause(err))
 	}
 	probe.Close()
 	os.Remove(probe.Name())
@@ -215,7 +216,7 @@ func CheckOutputs(results, input string) error {
 			continue
 		}
 		if err != nil {
-			return badInput("--results %s: %v", results, unwrapPath(err))
+			return badInput("--results %s: %v", results, safefile.PathCause(err))
 		}
 		if st.IsDir() {
 			return badInput("--results %s: %s is a folder; give a file name, such as %s", results, c.path, filepath.Join(c.path, "contacts.results.csv"))
@@ -228,7 +229,7 @@ func CheckOutputs(results, input string) error {
 		}
 		ok, err := c.ours(c.path)
 		if err != nil {
-			return badInput("--results %s: %v", results, unwrapPath(err))
+			return badInput("--results %s: %v", results, safefile.PathCause(err))
 		}
 		if !ok {
 			return badInput("--results %s: %s exists and is not %s, so it would be overwritten; choose another --results path, or move that file", results, c.path, c.what)
@@ -289,7 +290,7 @@ func readResultsFile(ctx context.Context, path string) ([][]string, Shape, error
 		return nil, Shape{}, fmt.Errorf("%s does not exist: give the results file of the import", path)
 	}
 	if err != nil {
-		return nil, Shape{}, fmt.Errorf("read %s: %w", path, unwrapPath(err))
+		return nil, Shape{}, fmt.Errorf("read %s: %w", path, safefile.PathCause(err))
 	}
 	if !ok {
 		return nil, Shape{}, fmt.Errorf("%s is not a contactbulk results file (its first columns are not row,status,id,error)", path)
@@ -308,13 +309,4 @@ func readResultsFile(ctx context.Context, path string) ([][]string, Shape, error
 		return nil, Shape{}, fmt.Errorf("read %s: %w", path, err)
 	}
 	return recs, in.Shape(), nil
-}
-
-// unwrapPath drops the path an *os.PathError repeats.
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptrace"
+	"strings"
 	"sync"
 	"time"
 
@@ -93,8 +94,8 @@ func (r *runner) create(stop context.Context, it *item) error {
 		return r.j.done(it.key, it.line, id, fingerprint(it.contact))
 	}
 	if errors.Is(err, nexudus.ErrAmbiguous) {
-		r.addUnknown(unknownWrite{it: it, create: true, sent: r.opt.now(), cause: errText(err)})
-		it.status, it.msg = Pending, "outcome unknown ("+errText(err)+"); checking"
+		r.addUnknown(unknownWrite{it: it, create: true, sent: r.opt.now(), cause: unknownCause(err)})
+		it.status, it.msg = Pending, "outcome unknown ("+unknownCause(err)+"); checking"
 		return nil
 	}
 	if jerr := r.j.unsent(it.key, it.line); jerr != nil {
@@ -178,8 +179,8 @@ func (r *runner) update(stop context.Context, it *item) error {
 		it.status, it.msg = Updated, "updated: "+fieldNames(it.diffs)
 		return r.j.updated(it.key, it.line, id, true, fingerprint(body))
 	case errors.Is(err, nexudus.ErrAmbiguous):
-		r.addUnknown(unknownWrite{it: it, sent: r.opt.now(), cause: errText(err)})
-		it.status, it.msg = Pending, "outcome unknown ("+errText(err)+"); checking"
+		r.addUnknown(unknownWrite{it: it, sent: r.opt.now(), cause: unknownCause(err)})
+		it.status, it.msg = Pending, "outcome unknown ("+unknownCause(err)+"); checking"
 		return nil
 	case nexudus.IsNotFound(err):
 		if jerr := r.j.updated(it.key, it.line, id, false, ""); jerr != nil {
@@ -192,6 +193,16 @@ func (r *runner) update(stop context.Context, it *item) error {
 		return jerr
 	}
 	return r.refused(ctx, it, err)
+}
+
+// unknownCause is why a write's outcome is unknown, without the words
+// the client's ErrAmbiguous adds ("no answer within the request timeout").
+func unknownCause(err error) string {
+	text := errText(err)
+	if _, after, ok := strings.Cut(text, nexudus.ErrAmbiguous.Error()+": "); ok {
+		return after
+	}
+	return text
 }
 
 // fieldNames lists the fields of ds: "Email, PhoneNumber".
