@@ -108,6 +108,7 @@ type Client struct {
 	tokenURL *url.URL
 	http     *http.Client
 	pacer    *pacer
+	gate     *gate // spaces the writes on the wire by the pacer's gap
 	budget   *budget
 
 	authMu  sync.Mutex
@@ -300,12 +301,14 @@ func New(cfg Config) (*Client, error) {
 		hc = &c
 	}
 	hc.CheckRedirect = checkRedirect
+	pacer := newPacer(cfg)
 	c := &Client{
 		cfg:      cfg,
 		base:     base,
 		tokenURL: tokenURL,
 		http:     hc,
-		pacer:    newPacer(cfg),
+		pacer:    pacer,
+		gate:     &gate{gap: pacer.gap, now: cfg.Now, sleep: cfg.Sleep},
 		budget:   &budget{limit: cfg.DailyWrites, path: cfg.BudgetFile, now: cfg.Now},
 		noted:    make(map[string]bool),
 		limits: limits{

@@ -335,3 +335,35 @@ func ceilMilli(t time.Time) int64 {
 	}
 	return ms
 }
+
+// gate spaces the moments requests are written on the wire by the pacer's
+// least gap. The pacer lets requests go at least that far apart, but what
+// a request does between being let go and being written (a journal line
+// synced to disk, a connection dialled, a token refreshed) varies, so a
+// request let go later could reach the server first and break the
+// server's minimum interval. Passing the gate, just as a request has its
+// connection, takes the next write slot and waits for it.
+type gate struct {
+	gap   time.Duration
+	now   func() time.Time
+	sleep func(context.Context, time.Duration) error
+
+	mu   sync.Mutex
+	next time.Time // the earliest the next request may be written
+}
+
+// pass waits for this request's write slot, or until ctx ends.
+func (g *gate) pass(ctx context.Context) {
+	if g == nil || g.gap <= 0 {
+		return
+	}
+	g.mu.Lock()
+	now := g.now()
+	slot := now
+	if g.next.After(now) {
+		slot = g.next
+	}
+	g.next = slot.Add(g.gap)
+	g.mu.Unlock()
+	_ = g.sleep(ctx, slot.Sub(now)) // an ended ctx ends the request anyway
+}

@@ -224,6 +224,7 @@ func (c *Client) send(ctx context.Context, r *request, token string) result {
 	var wroteMu sync.Mutex
 	wrote := false
 	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
+		GotConn:      func(httptrace.GotConnInfo) { c.gate.pass(actx) },
 		WroteHeaders: func() { wroteMu.Lock(); wrote = true; wroteMu.Unlock() },
 	})
 	host := c.base
