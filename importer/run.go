@@ -200,7 +200,6 @@ type item struct {
 	given    [mapping.NumFields]bool
 	recordID int64                 // the row's Id column
 	hint     int64                 // the record a fed-back results file says the row is
-	prior    Status                // that file's status for it
 	lookups  *mapping.LookupValues // what the row looks Ids up by (lookup.go); nil for nothing
 
 	class class
