@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -197,32 +198,11 @@ func (a *app) runImport(ctx context.Context, file string, f *importFlags) error 
 		sum, err = a.importRows(ctx, in, file, f)
 	}
 	if sum.Rows > 0 || err == nil {
-		sum.WriteText(a.stderr)
-		if f.json {
-			b, jerr := json.MarshalIndent(sum, "", "  ")
-			if jerr != nil {
-				return fmt.Errorf("summary: %w", jerr)
-			}
-			fmt.Fprintf(a.stdout, "%s\n", b)
+		if jerr := a.report(sum, f.json); jerr != nil {
+			return jerr
 		}
 	}
-	var be *nexudus.BudgetError
-	switch {
-	case err == nil:
-	case errors.Is(err, context.Canceled):
-		return interrupted(errors.New("import interrupted; run the same command again to continue"))
-	case errors.As(err, &be):
-		fmt.Fprintf(a.stderr, "contactbulk: %v; run the same command again then to continue\n", be)
-		return rowsFailed()
-	case errors.Is(err, importer.ErrInput):
-		return usageErrorf("%v", err)
-	default:
-		return err
-	}
-	if sum.Unfinished() > 0 {
-		return rowsFailed()
-	}
-	return nil
+	return bulkExit(err, "import", sum.Unfinished())
 }
 
 // importRows runs a real import against the client the flags choose.
@@ -275,4 +255,47 @@ func writePacing(client *nexudus.Client) importer.Pacing {
 		p.WritesUsed, _ = client.WritesUsed()
 	}
 	return p
+}
+
+// summary is what a bulk command (import, undo) reports at its end.
+type summary interface {
+	WriteText(w io.Writer)
+	Unfinished() int
+}
+
+// report writes a bulk command's summary for people on stderr and, with
+// --json, as JSON on stdout.
+func (a *app) report(s summary, asJSON bool) error {
+	s.WriteText(a.stderr)
+	if !asJSON {
+		return nil
+	}
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("summary: %w", err)
+	}
+	fmt.Fprintf(a.stdout, "%s\n", b)
+	return nil
+}
+
+// bulkExit is how a bulk command ends, after its summary: interrupted
+// (130), stopped by the daily budget (1, saying when to go on), an input
+// to fix (2), another error, or 1 when some rows or records are not done.
+func bulkExit(err error, what string, unfinished int) error {
+	var be *nexudus.BudgetError
+	switch {
+	case err == nil:
+	case errors.Is(err, context.Canceled):
+		return interrupted(fmt.Errorf("%s interrupted; run the same command again to continue", what))
+	case errors.As(err, &be):
+		return &exitError{code: exitRowsFailed, err: fmt.Errorf("%v; run the same command again then to continue", be)}
+	case errors.Is(err, importer.ErrInput):
+		return usageErrorf("%v", err)
+	default:
+		return err
+	}
+	if unfinished > 0 {
+		return rowsFailed()
+	}
+	return nil
 }

@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"contactbulk/importer"
-	"contactbulk/nexudus"
 )
 
 // undoFlags are the flags of the undo command.
@@ -101,27 +98,8 @@ func (a *app) runUndo(ctx context.Context, results string, f *undoFlags) error {
 		return usageErrorf("%v", err) // nothing was done
 	}
 	// Whatever stopped it, undo may have deleted records: say what it did.
-	sum.WriteText(a.stderr)
-	if f.json {
-		b, jerr := json.MarshalIndent(sum, "", "  ")
-		if jerr != nil {
-			return fmt.Errorf("summary: %w", jerr)
-		}
-		fmt.Fprintf(a.stdout, "%s\n", b)
+	if jerr := a.report(sum, f.json); jerr != nil {
+		return jerr
 	}
-	var be *nexudus.BudgetError
-	switch {
-	case err == nil:
-	case errors.Is(err, context.Canceled):
-		return interrupted(errors.New("undo interrupted; run the same command again to continue"))
-	case errors.As(err, &be):
-		fmt.Fprintf(a.stderr, "contactbulk: %v; run the same command again then to continue\n", be)
-		return rowsFailed()
-	default:
-		return err
-	}
-	if sum.Unfinished() > 0 {
-		return rowsFailed()
-	}
-	return nil
+	return bulkExit(err, "undo", sum.Unfinished())
 }
