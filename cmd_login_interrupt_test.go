@@ -117,10 +117,13 @@ func TestLoginCtrlCOnATerminal(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			// stty -a after login: echo is on again (not -echo).
-			line := fmt.Sprintf("'%s' -test.run='^TestLoginHelperProcess$' -test.count=1; echo \"exit=$?\"; stty -a", os.Args[0])
+			// stty -a after login: echo is on again (not -echo). The
+			// shell traps SIGINT so that Ctrl-C ends only login: dash,
+			// unlike bash, dies of it while waiting for its child.
+			// SHELL is pinned because script(1) runs $SHELL.
+			line := fmt.Sprintf("trap : INT; '%s' -test.run='^TestLoginHelperProcess$' -test.count=1; echo \"exit=$?\"; stty -a", os.Args[0])
 			cmd := exec.Command(script, "-qfec", line, "/dev/null")
-			cmd.Env = append(os.Environ(), "CONTACTBULK_LOGIN_HELPER=1", "NEXUDUS_URL=http://127.0.0.1:1",
+			cmd.Env = append(os.Environ(), "SHELL=/bin/sh", "CONTACTBULK_LOGIN_HELPER=1", "NEXUDUS_URL=http://127.0.0.1:1",
 				"XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"), "NEXUDUS_PASSWORD=")
 			cmd.Env = append(cmd.Env, tc.env...)
 			keys, err := cmd.StdinPipe()
