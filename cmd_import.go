@@ -57,7 +57,8 @@ what an import created.
 Headers match the API's field names ignoring case, spaces, underscores and
 hyphens, plus Name, Contract, Type, Role, Phone, DOB, Birth Date, Zip,
 Postal Code, City and Country Id. --mapping FILE (YAML or JSON) or --map and
---set say the rest; see samples/mapping.yaml.
+--set say the rest; see samples/mapping.yaml. --map "Column=-" ignores a
+column whose header looks like a field or a lookup but means something else.
 
 A sheet may name records instead of giving their Ids: the contract by its
 holder's email, name, company or billing name (ContractHolderEmail,
@@ -118,7 +119,7 @@ differing or ambiguous, or duplicates found (the results file says which);
 	fs.StringVar(&f.sheet, "sheet", "", "the .xlsx sheet to read (default the first)")
 	fs.StringVar(&f.dateFormat, "date-format", "", "order of ambiguous dates like 03/04/1990: DMY or MDY (default: refuse them)")
 	fs.StringVar(&f.mappingFile, "mapping", "", "YAML or JSON file mapping columns to fields and giving constant fields")
-	fs.StringArrayVar(&f.maps, "map", nil, `map a column to a field, "Column Name=Field" (repeatable)`)
+	fs.StringArrayVar(&f.maps, "map", nil, `map a column to a field, "Column Name=Field", or ignore it, "Column Name=-" (repeatable)`)
 	fs.StringArrayVar(&f.sets, "set", nil, "give a field one value for every row, Field=Value (repeatable)")
 	fs.BoolVar(&f.json, "json", false, "print the summary as JSON on stdout")
 	f.client.register(cmd, true)

@@ -143,6 +143,8 @@ type lookups struct {
 	reads  [numLists]int // requests made per list
 	sizes  [numLists]int // records served per list
 	failed int           // the list read returned an error for
+
+	headers [mapping.NumLookups]string // each lookup's column header, for advice; "" for none
 }
 
 func newLookups(api API, inactive bool) *lookups {
@@ -433,8 +435,12 @@ func (l *lookups) agree(list int, id int64, asked []mapping.Lookup, v *mapping.L
 		} else {
 			theirs = strconv.Quote(theirs)
 		}
-		problems = append(problems, Problem{Column: k.String(), Message: fmt.Sprintf("%q disagrees with %s %d, whose %s is %s: correct one of them (they must name the same record; if the column means something else, such as the contact's own company, rename it so that it is not read as %s)",
-			v[k], field, id, label, theirs, k)})
+		advice := "correct one of them (they must name the same record)"
+		if h := l.headers[k]; h != "" {
+			advice = fmt.Sprintf("correct one of them (they must name the same record); if column %q means something else, such as the contact's own company, ignore it with --map %q", h, h+"="+mapping.Ignore)
+		}
+		problems = append(problems, Problem{Column: k.String(), Message: fmt.Sprintf("%q disagrees with %s %d, whose %s is %s: %s",
+			v[k], field, id, label, theirs, advice)})
 	}
 	return problems
 }
@@ -631,6 +637,7 @@ func (r *runner) lookUp(ctx context.Context) error {
 		return nil
 	}
 	l := newLookups(r.api, r.opt.Inactive)
+	l.headers = r.lookupHeaders
 	for _, it := range r.items {
 		if it.lookups != nil {
 			l.want(it.lookups, &it.contact)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"contactbulk/mapping"
 	"contactbulk/nexudus"
 	"contactbulk/sandbox"
 	"contactbulk/sandbox/sandboxtest"
@@ -122,7 +123,8 @@ func TestLookupsResolve(t *testing.T) {
 			want{status: Invalid, msg: []string{`contract has holder email "ada@analytcal.example" (closest: "ada@analytical.example")`}}, want{}},
 		{"an Id and a lookup that agree", []string{"1011", "ada@analytical.example", "", "", "", "", ""}, want{status: New}, want{}},
 		{"an Id and a lookup that disagree", []string{"1001", "grace@compiler.example", "", "", "", "", ""},
-			want{status: Invalid, msg: []string{`ContractHolderEmail: "grace@compiler.example" disagrees with CoworkerContractId 1001, whose holder email is "ada@analytical.example"`}}, want{}},
+			want{status: Invalid, msg: []string{`ContractHolderEmail: "grace@compiler.example" disagrees with CoworkerContractId 1001, whose holder email is "ada@analytical.example"`,
+				`if column "Holder Email" means something else, such as the contact's own company, ignore it with --map "Holder Email=-"`}}, want{}},
 		{"an Id of no contract", []string{"1999", "grace@compiler.example", "", "", "", "", ""},
 			want{status: Invalid, msg: []string{"CoworkerContractId: 1999 is not in the space's contracts"}}, want{}},
 		{"coworker by email", []string{"1005", "", "", "", "", "Hedy.Lamarr@FrequencyHopping.example", ""}, want{status: New, coworker: "2010"}, want{}},
@@ -324,6 +326,38 @@ func TestLookupsImportOnce(t *testing.T) {
 	}
 	if fed[1].status != Invalid || !strings.Contains(fed[1].msg, "disagrees with CoworkerContractId") {
 		t.Errorf("a name that disagrees with its Id: %+v", fed[1])
+	}
+}
+
+// TestLookupColumnIgnored: a Company column that holds the contact's own
+// employer, not the contract holder's company, disagrees with the row's
+// CoworkerContractId; mapped to "-" it is not read, and the row is new.
+func TestLookupColumnIgnored(t *testing.T) {
+	t.Parallel()
+	e := newLookupEnv(t, sandbox.Config{})
+	path := e.writeSheet(t, "employers.csv", []string{"CoworkerContractId", "FullName", "Company"}, [][]string{{"1001", "Ann Lee", "Acme Ltd"}})
+	for _, tc := range []struct {
+		name string
+		m    mapping.Mapping
+		want Status
+	}{
+		{"read as the contract's company", mapping.Mapping{}, Invalid},
+		{"ignored", mapping.Mapping{Columns: map[string]string{"company": mapping.Ignore}}, New},
+	} {
+		in, err := Open(path, nil, ReadOptions{Mapping: tc.m})
+		if err != nil {
+			t.Fatal(err)
+		}
+		results := filepath.Join(e.dir, tc.name+".results.csv")
+		opt := testOptions(results)
+		opt.Plan = true
+		if _, err := Run(context.Background(), in, e.client, opt); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		in.Close()
+		if got := readResults(t, results); len(got) != 1 || got[0].status != tc.want {
+			t.Errorf("%s: %+v, want %s", tc.name, got, tc.want)
+		}
 	}
 }
 

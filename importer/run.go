@@ -222,11 +222,12 @@ type runner struct {
 
 	items         []*item
 	invalid       int
-	failedLookups map[int]lookupFailure // rows a lookup made invalid, by line (lookup.go)
-	looked        *LookupSummary        // what the lookups did; nil when no row has any
-	contracts     []int64               // the contracts the valid rows name
-	base          *space                // the space as read before writing
-	inFlight      int                   // requests sent and not answered, for the interrupt note
+	failedLookups map[int]lookupFailure      // rows a lookup made invalid, by line (lookup.go)
+	looked        *LookupSummary             // what the lookups did; nil when no row has any
+	lookupHeaders [mapping.NumLookups]string // the header of each lookup's column; "" for none or a constant
+	contracts     []int64                    // the contracts the valid rows name
+	base          *space                     // the space as read before writing
+	inFlight      int                        // requests sent and not answered, for the interrupt note
 
 	mu       sync.Mutex
 	unknown  []unknownWrite // writes of unknown outcome to settle
@@ -348,6 +349,11 @@ func (r *runner) load(ctx context.Context) error {
 	r.items = items
 	if r.items == nil {
 		r.items = []*item{}
+	}
+	for _, k := range mapping.Lookups() {
+		if ci := src.layout.LookupColumn(k); ci >= 0 && ci < len(src.Columns()) {
+			r.lookupHeaders[k] = src.Columns()[ci]
+		}
 	}
 	return nil
 }

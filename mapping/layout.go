@@ -46,6 +46,7 @@ func NewLayout(header []string, m Mapping, order DateOrder, today time.Time) (*L
 		byFolded[foldName(col)] = field
 	}
 	used := make(map[string]bool)
+	var unread []string // columns the mapping says to ignore
 	// Explicit mappings first: they win over a header's own name.
 	for ci, h := range header {
 		field, ok := m.Columns[strings.TrimSpace(h)]
@@ -53,6 +54,12 @@ func NewLayout(header []string, m Mapping, order DateOrder, today time.Time) (*L
 			field, ok = byFolded[foldName(h)]
 		}
 		if !ok {
+			continue
+		}
+		if field == Ignore {
+			explicit[ci] = true
+			used[foldName(h)] = true
+			unread = append(unread, fmt.Sprintf("%q", strings.TrimSpace(h)))
 			continue
 		}
 		if k, ok := lookupOnly(field); ok {
@@ -144,6 +151,9 @@ func NewLayout(header []string, m Mapping, order DateOrder, today time.Time) (*L
 	l.notes = append(l.notes, l.lookups.notes(header)...)
 	if len(ignored) > 0 {
 		l.notes = append(l.notes, "ignoring columns that are not ContractContact fields: "+strings.Join(ignored, ", "))
+	}
+	if len(unread) > 0 {
+		l.notes = append(l.notes, "ignoring columns as the mapping says: "+strings.Join(unread, ", "))
 	}
 	if len(shadowed) > 0 {
 		l.notes = append(l.notes, "ignoring columns replaced by the mapping: "+strings.Join(shadowed, ", "))

@@ -32,8 +32,10 @@ import (
 // hyphens ignored; "DOB", "Postal Code" and the other aliases accepted).
 // A lookup's name (ContractHolderEmail, CoworkerEmail, Country, ...; see
 // Lookup) may stand where a field's does: the column, or the constant,
-// then names the record whose Id the import looks up. The same can be said with the import flags --map "Column=Field" and
-// --set Field=Value, both repeatable; they add to the file's entries.
+// then names the record whose Id the import looks up. A column mapped to
+// "-" (Ignore) is not read. The same can be said with the import flags
+// --map "Column=Field" and --set Field=Value, both repeatable; they add to
+// the file's entries.
 type Mapping struct {
 	Columns   map[string]string `json:"columns" yaml:"columns"`     // sheet column header -> field
 	Constants map[string]string `json:"constants" yaml:"constants"` // field -> value for every row
@@ -191,7 +193,7 @@ func (m *Mapping) AddConstant(spec string) error {
 	if i <= 0 || strings.TrimSpace(spec[:i]) == "" {
 		return fmt.Errorf("--set %q: want Field=Value", spec)
 	}
-	canon, err := canonical(strings.TrimSpace(spec[:i]))
+	canon, err := fieldName(strings.TrimSpace(spec[:i]))
 	if err != nil {
 		return fmt.Errorf("--set %q: %w", spec, err)
 	}
@@ -229,7 +231,7 @@ func (m Mapping) normalized() (Mapping, error) {
 		out.Columns[col] = canon
 	}
 	for _, field := range sortedKeys(m.Constants) {
-		canon, err := canonical(field)
+		canon, err := fieldName(field)
 		if err != nil {
 			return Mapping{}, fmt.Errorf("constant: %w", err)
 		}
@@ -238,9 +240,19 @@ func (m Mapping) normalized() (Mapping, error) {
 	return out, nil
 }
 
+// Ignore, as a column's field ("Company: -" in a mapping file, --map
+// "Company=-"), says to read nothing from that column: a header that
+// would otherwise be taken for a field or a lookup, but means something
+// else in this sheet.
+const Ignore = "-"
+
 // canonical returns the API name of a field name, or the name of a lookup
-// (ContractHolderEmail, Country, ...), or an error naming the closest one.
+// (ContractHolderEmail, Country, ...), or Ignore, or an error naming the
+// closest one.
 func canonical(name string) (string, error) {
+	if name == Ignore {
+		return Ignore, nil
+	}
 	i, ok := LookupField(name)
 	if ok {
 		return FieldName(i), nil
@@ -253,6 +265,15 @@ func canonical(name string) (string, error) {
 		hint = Hint(name, lookupNames())
 	}
 	return "", fmt.Errorf("%q is not a ContractContact field%s", name, hint)
+}
+
+// fieldName is canonical for a constant's name, which must name a field
+// or a lookup.
+func fieldName(name string) (string, error) {
+	if name == Ignore {
+		return "", fmt.Errorf("%q names no field (it ignores a column, under columns or in --map)", name)
+	}
+	return canonical(name)
 }
 
 func sortedKeys(m map[string]string) []string {

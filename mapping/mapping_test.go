@@ -51,6 +51,9 @@ func TestParse(t *testing.T) {
 		{"yaml field as a list", "columns:\n  Member: [FullName]\n", "", Mapping{}, "not valid YAML: line 2: want column: field pairs"},
 		{"json unknown section", `{"colums": {}}`, "json", Mapping{}, `not valid JSON: unknown section "colums" (a mapping file has columns and constants)`},
 		{"json field a number", `{"columns": {"a": 1}}`, "json", Mapping{}, "not valid JSON: columns: want column: field pairs"},
+		{"yaml ignored column", "columns:\n  Company: \"-\"\n", "yaml",
+			Mapping{Columns: map[string]string{"Company": Ignore}}, ""},
+		{"json ignored constant", `{"constants": {"-": "x"}}`, "json", Mapping{}, `"-" names no field`},
 		{"json cut short", `{"columns": `, "json", Mapping{}, "not valid JSON: unexpected EOF"},
 	}
 	for _, tc := range cases {
@@ -100,6 +103,8 @@ func TestFlags(t *testing.T) {
 		{"set", m.AddConstant, "contract=1001", ""},
 		{"set no =", m.AddConstant, "1001", "want Field=Value"},
 		{"set unknown", m.AddConstant, "Tpye=Director", "did you mean"},
+		{"map to nothing", m.AddColumn, "Company=-", ""},
+		{"set nothing", m.AddConstant, "-=Acme", `"-" names no field`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.add(tc.spec)
@@ -431,4 +436,26 @@ func FuzzScanCell(f *testing.F) {
 			t.Fatalf("scanCell(%q) = %v, %v; want %v, %v", v, p, q, plain, question)
 		}
 	})
+}
+
+// TestIgnoredColumn: a column mapped to "-" is not read, though its
+// header names a lookup ("Company": CompanyName) or a field ("Email"), and
+// the note says so.
+func TestIgnoredColumn(t *testing.T) {
+	m := Mapping{Columns: map[string]string{"Company": Ignore, "email": Ignore}}
+	l, err := NewLayout([]string{"CoworkerContractId", "FullName", "Company", "Email"}, m, OrderUnknown, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if notes := strings.Join(l.Notes(), "\n"); !strings.Contains(notes, `ignoring columns as the mapping says: "Company", "Email"`) {
+		t.Errorf("notes:\n%s", notes)
+	}
+	cells := []string{"1001", "Ann Lee", "Acme Ltd", "not an email"}
+	c, problems := l.Contact(cells, nil)
+	if v, _ := l.Lookups(cells, &c, nil); v != nil {
+		t.Errorf("an ignored Company column is still a lookup: %+v", v)
+	}
+	if len(problems) != 0 || c.Email != "" || c.FullName != "Ann Lee" {
+		t.Errorf("contact %+v, problems %v; want the ignored cells unread", c, problems)
+	}
 }
