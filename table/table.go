@@ -134,7 +134,7 @@ type rowWriter interface {
 	write(row int, cells []string, marks []Mark) error
 	flush() error
 	// close finishes the table on its destination when commit, and in
-	// any case releases what the writer holds (temporary files).
+	// any case releases what the writer holds.
 	close(commit bool) error
 }
 
@@ -148,8 +148,8 @@ type Writer struct {
 }
 
 // New starts a table on w and writes its header row (frozen in XLSX). The
-// table is complete only after Close, which for XLSX writes the whole
-// workbook. It returns an error for an unknown encoding or sheet name, or
+// table is complete only after Close, which for XLSX ends the workbook
+// (a spreadsheet program opens none that lacks its end). It returns an error for an unknown encoding or sheet name, or
 // when the header cannot be written.
 func New(w io.Writer, header []string, opt Options) (*Writer, error) {
 	var impl rowWriter
@@ -224,9 +224,9 @@ func (t *Writer) column(i int) string {
 func (t *Writer) Rows() int { return t.rows }
 
 // Flush hands what CSV rows are buffered to the destination and reports
-// any error writing them; XLSX keeps its rows until Close. Call it when a
-// reader downstream should see the rows so far (after each page of an
-// export to stdout).
+// any error writing them (an XLSX workbook is readable only after Close).
+// Call it when a reader downstream should see the rows so far (after each
+// page of an export to stdout).
 func (t *Writer) Flush() error {
 	if t.err != nil {
 		return t.err
@@ -238,7 +238,7 @@ func (t *Writer) Flush() error {
 	return nil
 }
 
-// Close finishes the table: it flushes CSV, or writes the XLSX workbook to
+// Close finishes the table: it flushes CSV, or ends the XLSX workbook on
 // the destination. It does not close the destination. It returns the
 // first error met writing the table.
 func (t *Writer) Close() error {
@@ -247,15 +247,15 @@ func (t *Writer) Close() error {
 	}
 	t.closed = true
 	if t.err != nil {
-		t.impl.close(false) // release temporary files; the first error stands
+		t.impl.close(false) // the first error stands
 		return t.err
 	}
 	t.err = t.impl.close(true)
 	return t.err
 }
 
-// Discard gives the table up: it releases what the writer holds (XLSX's
-// temporary file) without finishing the table. Use it instead of Close
+// Discard gives the table up: it releases what the writer holds without
+// finishing the table. Use it instead of Close
 // when a run fails; it is a no-op after Close.
 func (t *Writer) Discard() {
 	if t.closed {

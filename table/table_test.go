@@ -273,14 +273,30 @@ func TestXLSX(t *testing.T) {
 		}
 		return st
 	}
-	if st := styleOf("A2"); st.NumFmt != 49 || len(st.Fill.Color) != 0 {
-		t.Errorf("A2 style %+v, want text, no fill", st)
+	// The fill's colour as written: excelize's GetStyle names colours
+	// only in a workbook with a theme part, which this one does not need.
+	fillOf := func(cell string) string {
+		id, err := book.GetCellStyle("Contacts", cell)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fill := book.Styles.Fills.Fill[*book.Styles.CellXfs.Xf[id].FillID].PatternFill
+		if fill.PatternType != "solid" || fill.FgColor == nil {
+			return ""
+		}
+		return fill.FgColor.RGB
 	}
-	if st := styleOf("A3"); len(st.Fill.Color) != 1 || st.Fill.Color[0] != "FFE699" {
-		t.Errorf("A3 (Warning) fill %+v", st.Fill)
+	if st := styleOf("A2"); st.NumFmt != 49 || fillOf("A2") != "" {
+		t.Errorf("A2 style %+v, fill %q, want text, no fill", st, fillOf("A2"))
 	}
-	if st := styleOf("A4"); len(st.Fill.Color) != 1 || st.Fill.Color[0] != "F4B6B6" {
-		t.Errorf("A4 (Error) fill %+v", st.Fill)
+	if fill := fillOf("A3"); fill != "FFFFE699" {
+		t.Errorf("A3 (Warning) fill %q", fill)
+	}
+	if st, fill := styleOf("A4"), fillOf("A4"); fill != "FFF4B6B6" || st.NumFmt != 49 {
+		t.Errorf("A4 (Error) fill %q, format %d", fill, st.NumFmt)
+	}
+	if st := styleOf("E2"); st.NumFmt != 1 {
+		t.Errorf("E2, a number, has format %d", st.NumFmt)
 	}
 	if st := styleOf("A1"); st.Font == nil || !st.Font.Bold {
 		t.Errorf("header not bold: %+v", st.Font)
@@ -517,10 +533,41 @@ func TestXLSXRowLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer x.close(false)
-	if err := x.write(excelize.TotalRows, []string{"1"}, nil); err != nil {
+	if err := x.write(maxRows, []string{"1"}, nil); err != nil {
 		t.Fatalf("the last row: %v", err)
 	}
-	if err := x.write(excelize.TotalRows+1, []string{"2"}, nil); !errors.Is(err, ErrTooManyRows) {
+	if err := x.write(maxRows+1, []string{"2"}, nil); !errors.Is(err, ErrTooManyRows) {
 		t.Errorf("past the last row: %v", err)
+	}
+}
+
+// TestXLSXText: text XML cannot hold as it is comes back as written:
+// markup, a bare CR, control characters (written as the workbook escape
+// _xHHHH_) and a literal "_x0041_" (escaped so it is not read as "A");
+// bytes that are not UTF-8 become U+FFFD.
+func TestXLSXText(t *testing.T) {
+	t.Parallel()
+	cells := []string{"a & b <c> \"d\" 'e'", "one\rtwo\r\nthree", "bell\a, nul\x00, esc\x1b", "_x0041_ and _x00", "bad \xff byte", "tab\there"}
+	want := slices.Clone(cells)
+	want[4] = "bad \uFFFD byte"
+	var buf bytes.Buffer
+	w, err := New(&buf, []string{"A", "B", "C", "D", "E", "F"}, Options{Format: XLSX})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(cells); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, rows := readXLSX(t, buf.Bytes())
+	if len(rows) != 2 {
+		t.Fatalf("rows %q", rows)
+	}
+	for i, v := range want {
+		if rows[1][i] != v {
+			t.Errorf("cell %d: %q, want %q", i, rows[1][i], v)
+		}
 	}
 }

@@ -2,96 +2,108 @@ package table
 
 import (
 	"archive/zip"
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"unicode/utf16"
-
-	"github.com/xuri/excelize/v2"
+	"unicode/utf8"
 )
 
 // maxCellChars is the most UTF-16 units a spreadsheet cell holds.
 const maxCellChars = 32767
 
-// xlsxWriter streams one sheet: rows go to excelize's StreamWriter, which
-// keeps a bounded buffer in memory and the rest in a temporary file
-// (0600), and the workbook is zipped onto the destination at close.
+// maxRows is the most rows a spreadsheet sheet holds.
+const maxRows = 1 << 20
+
+// xlsxWriter streams a one-sheet workbook straight onto its destination:
+// the fixed parts first, then the sheet's XML row by row into its zip
+// entry, so memory stays flat whatever the count (a library's stream
+// writer spools the sheet to a temporary file and holds megabytes of
+// buffers). Text cells are inline strings in text-formatted cells, so
+// that zeros and a leading = survive opening and editing; no shared
+// strings table is needed.
 type xlsxWriter struct {
-	dest    io.Writer
-	book    *excelize.File
-	sheet   *excelize.StreamWriter
+	buf     *bufio.Writer // onto the destination
+	zip     *zip.Writer   // onto buf
+	sheet   *bufio.Writer // onto the sheet's zip entry
 	numbers []bool
-	// styles[mark][number] is the style of a cell: text cells carry the
-	// text number format (@), so that editing one in a spreadsheet keeps
-	// it text (a leading = stays a character, 02134 keeps its zero).
-	styles [3][2]int
-	header int // the header's style: bold, text
-	row    []any
+	refs    []string // column letters, grown as rows need them
+	scratch []byte
 }
+
+// The cell styles (cellXfs indexes) of styles.xml.
+const (
+	styleHeader = 1 // bold, text
+	// styleCells + 2*mark + isNumber: text (@) or integer (0), with the
+	// mark's fill.
+	styleCells = 2
+)
 
 func newXLSX(w io.Writer, header []string, opt Options) (*xlsxWriter, error) {
 	name := opt.Sheet
 	if name == "" {
 		name = "Sheet1"
 	}
-	book := excelize.NewFile()
-	// Zip straight onto the destination: excelize's WriteTo would build
-	// the whole file in memory first. (Its only use of that buffer is to
-	// mark parts over 4 GB as ZIP64, which a sheet of at most 1,048,576
-	// rows of spreadsheet cells does not reach in practice.)
-	book.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
-	ok := false
-	defer func() {
-		if !ok {
-			book.Close()
-		}
-	}()
-	if name != "Sheet1" {
-		if err := book.SetSheetName("Sheet1", name); err != nil {
-			return nil, fmt.Errorf("sheet name %q: %w", name, err)
-		}
+	if err := checkSheetName(name); err != nil {
+		return nil, err
 	}
-	x := &xlsxWriter{dest: w, book: book, numbers: make([]bool, len(header))}
+	x := &xlsxWriter{buf: bufio.NewWriterSize(w, 64<<10), numbers: make([]bool, len(header))}
 	for _, i := range opt.Numbers {
 		if i >= 0 && i < len(x.numbers) {
 			x.numbers[i] = true
 		}
 	}
-	fills := [3]string{Plain: "", Warning: "FFE699", Error: "F4B6B6"}
-	for m, color := range fills {
-		for num, format := range [2]int{49, 1} { // @ (text), 0 (integer)
-			st := &excelize.Style{NumFmt: format}
-			if color != "" {
-				st.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{color}}
-			}
-			id, err := book.NewStyle(st)
-			if err != nil {
-				return nil, fmt.Errorf("xlsx style: %w", err)
-			}
-			x.styles[m][num] = id
+	x.zip = zip.NewWriter(x.buf)
+	parts := []struct{ name, body string }{
+		{"[Content_Types].xml", contentTypesXML},
+		{"_rels/.rels", rootRelsXML},
+		{"xl/workbook.xml", fmt.Sprintf(workbookXML, escapeAttr(name))},
+		{"xl/_rels/workbook.xml.rels", workbookRelsXML},
+		{"xl/styles.xml", stylesXML},
+	}
+	for _, p := range parts {
+		f, err := x.zip.Create(p.name)
+		if err == nil {
+			_, err = io.WriteString(f, p.body)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("write xlsx: %w", err)
 		}
 	}
-	id, err := book.NewStyle(&excelize.Style{NumFmt: 49, Font: &excelize.Font{Bold: true}})
+	f, err := x.zip.Create("xl/worksheets/sheet1.xml")
 	if err != nil {
-		return nil, fmt.Errorf("xlsx style: %w", err)
+		return nil, fmt.Errorf("write xlsx: %w", err)
 	}
-	x.header = id
-	if x.sheet, err = book.NewStreamWriter(name); err != nil {
-		return nil, fmt.Errorf("xlsx sheet: %w", err)
-	}
-	// Column widths and the frozen header must come before the first row.
-	for i, h := range header {
-		width := float64(min(max(len(h)+2, 10), 40))
-		if err := x.sheet.SetColWidth(i+1, i+1, width); err != nil {
-			return nil, fmt.Errorf("xlsx column width: %w", err)
+	x.sheet = bufio.NewWriterSize(f, 32<<10)
+	// The frozen header and the column widths come before the rows.
+	x.sheet.WriteString(sheetHeadXML)
+	if len(header) > 0 {
+		x.sheet.WriteString("<cols>")
+		for i, h := range header {
+			width := min(max(len(h)+2, 10), 40)
+			fmt.Fprintf(x.sheet, `<col min="%d" max="%d" width="%d" customWidth="1"/>`, i+1, i+1, width)
 		}
+		x.sheet.WriteString("</cols>")
 	}
-	if err := x.sheet.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return nil, fmt.Errorf("xlsx freeze header: %w", err)
-	}
-	ok = true
+	x.sheet.WriteString("<sheetData>")
 	return x, nil
+}
+
+// checkSheetName refuses a name a spreadsheet program refuses: empty,
+// longer than 31 characters, or holding one of : \ / ? * [ ].
+func checkSheetName(name string) error {
+	switch {
+	case utf8.RuneCountInString(name) > 31:
+		return fmt.Errorf("sheet name %q: longer than 31 characters", name)
+	case strings.ContainsAny(name, `:\/?*[]`):
+		return fmt.Errorf("sheet name %q: a sheet name cannot hold : \\ / ? * [ or ]", name)
+	case strings.HasPrefix(name, "'") || strings.HasSuffix(name, "'"):
+		return fmt.Errorf("sheet name %q: a sheet name cannot begin or end with '", name)
+	}
+	return nil
 }
 
 // ErrTooManyRows is returned, wrapped, for a row past the last one a
@@ -99,38 +111,124 @@ func newXLSX(w io.Writer, header []string, opt Options) (*xlsxWriter, error) {
 var ErrTooManyRows = errors.New("a spreadsheet sheet holds at most 1,048,576 rows (the header and 1,048,575 records); write CSV instead")
 
 func (x *xlsxWriter) write(row int, cells []string, marks []Mark) error {
-	if row > excelize.TotalRows {
+	if row > maxRows {
 		return fmt.Errorf("row %d: %w", row, ErrTooManyRows)
 	}
-	x.row = x.row[:0]
 	for i, v := range cells {
-		if n := utf16Len(v); n > maxCellChars {
+		if utf16Len(v) > maxCellChars {
 			return &cellError{col: i, err: ErrCellTooLong}
 		}
-		c := excelize.Cell{Value: v}
+	}
+	for len(x.refs) < len(cells) {
+		x.refs = append(x.refs, columnName(len(x.refs)+1))
+	}
+	num := strconv.Itoa(row)
+	b := x.scratch[:0]
+	b = append(b, `<row r="`...)
+	b = append(b, num...)
+	b = append(b, `">`...)
+	for i, v := range cells {
 		mark := Plain
 		if i < len(marks) && marks[i] <= Error {
 			mark = marks[i]
 		}
-		switch {
-		case row == 1:
-			c.StyleID = x.header
-		case i < len(x.numbers) && x.numbers[i] && plainInteger(v):
-			n, _ := strconv.ParseInt(v, 10, 64)
-			c.Value, c.StyleID = n, x.styles[mark][1]
-		default:
-			c.StyleID = x.styles[mark][0]
+		number := row > 1 && i < len(x.numbers) && x.numbers[i] && plainInteger(v)
+		style := styleHeader
+		if row > 1 {
+			style = styleCells + 2*int(mark)
+			if number {
+				style++
+			}
 		}
-		x.row = append(x.row, c)
+		b = append(b, `<c r="`...)
+		b = append(b, x.refs[i]...)
+		b = append(b, num...)
+		b = append(b, `" s="`...)
+		b = strconv.AppendInt(b, int64(style), 10)
+		switch {
+		case v == "":
+			b = append(b, `"/>`...) // styled, so a value typed in later is text
+		case number:
+			b = append(b, `"><v>`...)
+			b = append(b, v...)
+			b = append(b, `</v></c>`...)
+		default:
+			b = append(b, `" t="inlineStr"><is><t xml:space="preserve">`...)
+			b = appendText(b, v)
+			b = append(b, `</t></is></c>`...)
+		}
 	}
-	cell, err := excelize.CoordinatesToCellName(1, row)
-	if err != nil {
-		return fmt.Errorf("write xlsx: %w", err)
-	}
-	if err := x.sheet.SetRow(cell, x.row); err != nil {
+	b = append(b, `</row>`...)
+	x.scratch = b
+	if _, err := x.sheet.Write(b); err != nil {
 		return fmt.Errorf("write xlsx: %w", err)
 	}
 	return nil
+}
+
+// columnName returns a column's letters: 1 is A, 27 is AA.
+func columnName(n int) string {
+	var s []byte
+	for ; n > 0; n = (n - 1) / 26 {
+		s = append([]byte{byte('A' + (n-1)%26)}, s...)
+	}
+	return string(s)
+}
+
+// appendText appends s as the text of an XML element in a workbook:
+// markup characters escaped; characters XML cannot hold (controls other
+// than tab and line ends) written as the workbook escape _xHHHH_, and a
+// literal "_x" that would read as one escaped itself; bytes that are not
+// UTF-8 as U+FFFD.
+func appendText(b []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == '&':
+			b = append(b, "&amp;"...)
+		case c == '<':
+			b = append(b, "&lt;"...)
+		case c == '>':
+			b = append(b, "&gt;"...)
+		case c == '\r':
+			b = append(b, "&#13;"...) // XML reads a bare CR as a line feed
+		case c == '_' && looksEscaped(s[i:]):
+			b = append(b, "_x005F_"...)
+		case c < 0x20 && c != '\t' && c != '\n':
+			b = append(b, "_x00"...)
+			b = append(b, "0123456789ABCDEF"[c>>4], "0123456789ABCDEF"[c&15], '_')
+		case c < utf8.RuneSelf:
+			b = append(b, c)
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 || r == 0xFFFE || r == 0xFFFF {
+				r = utf8.RuneError
+			}
+			b = utf8.AppendRune(b, r)
+			i += size
+			continue
+		}
+		i++
+	}
+	return b
+}
+
+// looksEscaped reports whether s starts with a workbook escape, _xHHHH_.
+func looksEscaped(s string) bool {
+	if len(s) < 7 || s[1] != 'x' || s[6] != '_' {
+		return false
+	}
+	for _, c := range []byte(s[2:6]) {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// escapeAttr escapes s for an XML attribute value in double quotes.
+func escapeAttr(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
 }
 
 // plainInteger reports whether s is a whole number a spreadsheet shows as
@@ -160,18 +258,66 @@ func utf16Len(s string) int {
 	return n
 }
 
+// flush does nothing: a workbook is readable only once whole, at close.
 func (x *xlsxWriter) flush() error { return nil }
 
 func (x *xlsxWriter) close(commit bool) error {
-	defer x.book.Close() // removes the stream's temporary file
 	if !commit {
-		return nil
+		return nil // nothing held but memory
 	}
+	x.sheet.WriteString("</sheetData></worksheet>")
 	if err := x.sheet.Flush(); err != nil {
 		return fmt.Errorf("write xlsx: %w", err)
 	}
-	if _, err := x.book.WriteTo(x.dest); err != nil {
+	if err := x.zip.Close(); err != nil {
+		return fmt.Errorf("write xlsx: %w", err)
+	}
+	if err := x.buf.Flush(); err != nil {
 		return fmt.Errorf("write xlsx: %w", err)
 	}
 	return nil
 }
+
+// The workbook's fixed parts.
+const (
+	contentTypesXML = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>`
+
+	rootRelsXML = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`
+
+	// workbookXML takes the sheet's name, escaped.
+	workbookXML = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><bookViews><workbookView/></bookViews><sheets><sheet name="%s" sheetId="1" r:id="rId1"/></sheets></workbook>`
+
+	workbookRelsXML = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>`
+
+	// stylesXML: fonts 0 plain, 1 bold; fills 0 and 1 as required, 2 amber
+	// (Warning), 3 red (Error); cellXfs 0 default, 1 header (bold text),
+	// then per mark (Plain, Warning, Error) text (@, 49) and integer (0, 1).
+	stylesXML = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">` +
+		`<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font><font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>` +
+		`<fills count="4"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>` +
+		`<fill><patternFill patternType="solid"><fgColor rgb="FFFFE699"/><bgColor indexed="64"/></patternFill></fill>` +
+		`<fill><patternFill patternType="solid"><fgColor rgb="FFF4B6B6"/><bgColor indexed="64"/></patternFill></fill></fills>` +
+		`<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>` +
+		`<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>` +
+		`<cellXfs count="8">` +
+		`<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>` +
+		`<xf numFmtId="49" fontId="1" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" applyFont="1"/>` +
+		`<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>` +
+		`<xf numFmtId="1" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>` +
+		`<xf numFmtId="49" fontId="0" fillId="2" borderId="0" xfId="0" applyNumberFormat="1" applyFill="1"/>` +
+		`<xf numFmtId="1" fontId="0" fillId="2" borderId="0" xfId="0" applyNumberFormat="1" applyFill="1"/>` +
+		`<xf numFmtId="49" fontId="0" fillId="3" borderId="0" xfId="0" applyNumberFormat="1" applyFill="1"/>` +
+		`<xf numFmtId="1" fontId="0" fillId="3" borderId="0" xfId="0" applyNumberFormat="1" applyFill="1"/>` +
+		`</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>`
+
+	// sheetHeadXML opens the sheet with its header row frozen.
+	sheetHeadXML = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">` +
+		`<sheetViews><sheetView tabSelected="1" workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>` +
+		`<sheetFormatPr defaultRowHeight="15"/>`
+)
