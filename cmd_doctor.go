@@ -220,7 +220,65 @@ func (a *app) doctor(ctx context.Context, df *doctorFlags) error {
 	if err := a.doctorExport(ctx, r, client, seen); err != nil {
 		return err
 	}
+	if err := doctorLookups(ctx, r, client); err != nil {
+		return err
+	}
 	return r.result()
+}
+
+// doctorLookups checks that the lists an import reads to look Ids up
+// from names (contracts, coworkers, countries) can be read: a warning,
+// not a failure, as only sheets that name records need them. Only an
+// interrupt is returned.
+func doctorLookups(ctx context.Context, r *report, client *nexudus.Client) error {
+	one := nexudus.ListOptions{Size: 1}
+	lists := []struct {
+		what, names string
+		count       func() (int, error)
+	}{
+		{"contracts", "contracts by holder, company or billing name (give CoworkerContractId instead)", func() (int, error) {
+			p, err := client.ListContracts(ctx, one)
+			if err != nil {
+				return 0, err
+			}
+			return p.TotalItems, nil
+		}},
+		{"coworkers", "coworkers by email (give CoworkerId instead)", func() (int, error) {
+			p, err := client.ListCoworkers(ctx, one)
+			if err != nil {
+				return 0, err
+			}
+			return p.TotalItems, nil
+		}},
+		{"countries", "countries by name or code (give CountryId instead)", func() (int, error) {
+			p, err := client.ListCountries(ctx, one)
+			if err != nil {
+				return 0, err
+			}
+			return p.TotalItems, nil
+		}},
+	}
+	var counts []string
+	for _, l := range lists {
+		n, err := l.count()
+		if ctx.Err() != nil {
+			return interrupted(ctx.Err())
+		}
+		var fe *nexudus.ForbiddenError
+		switch {
+		case errors.As(err, &fe):
+			r.warn("lookups", "the credentials lack the "+fe.Role+" role, so sheets cannot name "+l.names,
+				"an administrator of the space can grant "+fe.Role+" (only sheets that name records need it)")
+		case err != nil:
+			r.warn("lookups", "the "+l.what+" list could not be read: "+err.Error(), "run doctor again; only sheets that name records need it")
+		default:
+			counts = append(counts, fmt.Sprintf("%d %s", n, l.what))
+		}
+	}
+	if len(counts) == len(lists) {
+		r.ok("lookups", "may list %s, which sheets that name records need", strings.Join(counts, ", "))
+	}
+	return nil
 }
 
 // doctorExport checks what export needs of the server: the dir

@@ -269,7 +269,13 @@ func TestDoctorBehaviours(t *testing.T) {
 		{
 			name: "as documented", records: 12, wantExit: exitOK,
 			want: []string{"ok    paging       dir 1 = ascending", "ok    page size    serves the 12 records asked per page (12 in all)",
-				"ok    pages        page 2 follows page 1", "ok    batch read   the several-at-once read answers full records (10 of 10)"},
+				"ok    pages        page 2 follows page 1", "ok    batch read   the several-at-once read answers full records (10 of 10)",
+				"ok    lookups      may list 14 contracts, 12 coworkers, 28 countries"},
+		},
+		{
+			name: "no lookup roles", records: 3, cfg: sandbox.Config{Behaviour: sandbox.Behaviour{Roles: []string{"ContractContact-List", "ContractContact-Read", "Country-List"}}}, wantExit: exitOK,
+			want: []string{"warn  lookups      the credentials lack the CoworkerContract-List role, so sheets cannot name contracts by holder",
+				"warn  lookups      the credentials lack the Coworker-List role", "fix: an administrator of the space can grant Coworker-List (only sheets that name records need it)"},
 		},
 		{
 			name: "legacy dir", records: 5, cfg: sandbox.Config{Behaviour: sandbox.Behaviour{Direction: sandbox.DirLegacy}}, wantExit: exitOK,
