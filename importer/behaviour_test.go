@@ -3,10 +3,12 @@ package importer
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -390,4 +392,54 @@ func TestRunRepairsLateDuplicatesLater(t *testing.T) {
 	if u, err := Undo(context.Background(), results, e.client, UndoOptions{}); err != nil || e.srv.Count() != 0 {
 		t.Errorf("undo: %+v, %v, %d records left; want none", u, err, e.srv.Count())
 	}
+}
+
+// TestRunBesideAnotherApp imports under the documented limits while
+// another integration with the same credentials spends them (a request a
+// second): the pacer cannot see its requests, so some of this run's meet
+// 409, wait and go again. Every row ends with exactly one record, and a
+// second run finds them all done.
+func TestRunBesideAnotherApp(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sandbox.Config{Limits: sandbox.DocumentedLimits(), Behaviour: sandbox.Behaviour{OtherApp: 60}})
+	cfg := testClientConfig(e.ts.URL, e.srv.Token(), 0, e.dir)
+	cfg.Rate, cfg.MinInterval, cfg.WriteRate = nexudus.Rate{}, 0, nexudus.Rate{} // the documented limits
+	cfg.MaxRetryAfter = 0                                                        // as the server says (1 s)
+	throttled := &statusCount{RoundTripper: cfg.HTTPClient.Transport, status: http.StatusConflict}
+	cfg.HTTPClient.Transport = throttled
+	client := newTestClient(t, cfg)
+	path := writeInput(t, e.dir, "contacts.csv", people(12))
+	results := filepath.Join(e.dir, "contacts.results.csv")
+	for run, want := range []counts{{Rows: 12, Created: 12}, {Rows: 12, Skipped: 12}} {
+		sum, err := Run(context.Background(), openInput(t, path), client, testOptions(results))
+		if err != nil {
+			t.Fatalf("run %d: %v", run+1, err)
+		}
+		if got := countsOf(sum); got != want || sum.Verified == nil || sum.Verified.Duplicates != 0 {
+			t.Errorf("run %d: %+v, verified %+v; want %+v, no duplicate", run+1, got, sum.Verified, want)
+		}
+	}
+	if n := e.srv.Count(); n != 12 {
+		t.Errorf("%d records, want 12", n)
+	}
+	// The other app's request each second falls among this run's, paced
+	// about 100 ms apart: some of them must have met its share.
+	if throttled.n.Load() == 0 {
+		t.Error("no request was throttled: the other app's requests were not counted against this run's")
+	}
+}
+
+// statusCount counts the answers with one status.
+type statusCount struct {
+	http.RoundTripper
+	status int
+	n      atomic.Int64
+}
+
+func (c *statusCount) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := c.RoundTripper.RoundTrip(req)
+	if err == nil && resp.StatusCode == c.status {
+		c.n.Add(1)
+	}
+	return resp, err
 }
