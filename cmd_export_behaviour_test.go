@@ -82,6 +82,8 @@ func TestExportBehaviours(t *testing.T) {
 		{name: "dates with fractions", records: 12, cfg: behave(sandbox.Behaviour{Dates: sandbox.DatesFraction})},
 		{name: "UpdatedOn null", records: 12, cfg: behave(sandbox.Behaviour{NullUpdatedOn: true})},
 		{name: "503 with Retry-After", records: 12, cfg: behave(sandbox.Behaviour{Unavailable: 0.2}), args: []string{"--page-size", "5"}},
+		{name: "another app at the documented limits", records: 23, args: []string{"--page-size", "3"},
+			cfg: sandbox.Config{Limits: sandbox.DocumentedLimits(), Behaviour: sandbox.Behaviour{OtherApp: 60}}},
 		{name: "write quota spent elsewhere (an export writes nothing)", records: 12, cfg: behave(sandbox.Behaviour{QuotaSpent: time.Hour})},
 		{name: "redirected elsewhere", records: 5, cfg: behave(sandbox.Behaviour{RedirectTo: "http://192.0.2.1:9"}), refusal: "refused a redirect"},
 		{
