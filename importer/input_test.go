@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -393,5 +394,61 @@ func TestRowSet(t *testing.T) {
 		if got := s.firstOr(key, int32(i)); got != want {
 			t.Fatalf("row %d, key %x: first %d, want %d", i, key, got, want)
 		}
+	}
+}
+
+// TestRowsInOrderAcrossBatches reads a sheet of many batches, whose
+// arrays Next hands back to the reader to fill again: each row comes in
+// order with its own cells, valid and invalid alike, and a repeat is
+// still found many batches after its first.
+func TestRowsInOrderAcrossBatches(t *testing.T) {
+	t.Parallel()
+	const n = 10*batchSize + 7
+	var b strings.Builder
+	b.WriteString("CoworkerContractId,FullName,Notes\n")
+	for i := range n {
+		switch {
+		case i%97 == 5:
+			fmt.Fprintf(&b, "x%d,Person %d,bad contract\n", i, i)
+		case i == n-1:
+			b.WriteString("1001,Person 0,a repeat of row 2\n")
+		default:
+			fmt.Fprintf(&b, "1001,Person %d,note %d\n", i, i)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "many.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in, err := Open(path, nil, ReadOptions{Today: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	src, err := in.Rows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	for i := range n {
+		r, err := src.Next()
+		if err != nil {
+			t.Fatalf("row %d: %v", i+2, err)
+		}
+		name := fmt.Sprintf("Person %d", i)
+		if i == n-1 {
+			name = "Person 0"
+		}
+		switch {
+		case r.Line != i+2 || r.Cells[1] != name:
+			t.Fatalf("row %d: line %d, cells %q", i+2, r.Line, r.Cells)
+		case i%97 == 5 && r.Valid(), i == n-1 && (r.Valid() || !strings.Contains(r.Problems[0].Message, "repeats row 2")):
+			t.Errorf("row %d: problems %v", r.Line, r.Problems)
+		case i%97 != 5 && i != n-1 && (!r.Valid() || r.Contact.FullName != name || r.Contact.Notes != fmt.Sprintf("note %d", i)):
+			t.Errorf("row %d: %+v, problems %v", r.Line, r.Contact, r.Problems)
+		}
+	}
+	if _, err := src.Next(); err != io.EOF {
+		t.Errorf("after the last row: %v, want io.EOF", err)
 	}
 }

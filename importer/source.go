@@ -76,6 +76,7 @@ type Source struct {
 	seen       *rowSet        // repeat key -> first row
 	batches    chan *batch    // batches in order, mapped or being mapped
 	work       chan *batch    // batches to map
+	free       chan *batch    // batches Next is done with, for the reader to fill again
 	stop       chan struct{}  // closed by Close: the goroutines stop
 	wg         sync.WaitGroup // the reader and the mappers
 	cur        *batch
@@ -87,9 +88,23 @@ type Source struct {
 type batch struct {
 	recs  [][]string
 	lines []int
+	slab  []string // one array for the cells of recs: one allocation, not one a row
 	rows  []Row
 	err   error         // after the records: why reading stopped (io.EOF at the end)
 	done  chan struct{} // closed when rows are mapped
+}
+
+// nextBatch returns a batch Next is done with, emptied, or a new one:
+// reusing them spares the garbage collector most of a pass's allocations.
+func (s *Source) nextBatch() *batch {
+	select {
+	case b := <-s.free:
+		b.recs, b.lines, b.slab, b.err = b.recs[:0], b.lines[:0], b.slab[:0], nil
+		b.done = make(chan struct{})
+		return b
+	default:
+		return &batch{recs: make([][]string, 0, batchSize), lines: make([]int, 0, batchSize), done: make(chan struct{})}
+	}
 }
 
 const batchSize = 256
@@ -104,17 +119,19 @@ func (s *Source) readAhead() {
 	defer close(s.batches)
 	first := true
 	for {
-		b := &batch{recs: make([][]string, 0, batchSize), lines: make([]int, 0, batchSize), done: make(chan struct{})}
+		b := s.nextBatch()
 		if first {
 			b.recs, b.lines = append(b.recs, s.pre.recs...), append(b.lines, s.pre.lines...)
 			first = false
 		}
-		// One array holds the batch's cells: one allocation, not one a row.
-		width := len(s.columns)
-		if s.results {
-			width += len(resultsColumns)
+		if b.slab == nil {
+			width := len(s.columns)
+			if s.results {
+				width += len(resultsColumns)
+			}
+			b.slab = make([]string, 0, batchSize*width)
 		}
-		slab := make([]string, 0, batchSize*width)
+		slab := b.slab
 		for len(b.recs) < batchSize {
 			rec, err := s.read()
 			if err != nil {
@@ -129,6 +146,7 @@ func (s *Source) readAhead() {
 			b.recs = append(b.recs, slab[start:len(slab):len(slab)])
 			b.lines = append(b.lines, s.line)
 		}
+		b.slab = slab
 		select {
 		case s.batches <- b:
 		case <-s.stop:
@@ -149,7 +167,12 @@ func (s *Source) readAhead() {
 func (s *Source) mapRows() {
 	defer s.wg.Done()
 	for b := range s.work {
-		b.rows = make([]Row, len(b.recs))
+		if n := len(b.recs); cap(b.rows) >= n {
+			b.rows = b.rows[:n]
+			clear(b.rows)
+		} else {
+			b.rows = make([]Row, n)
+		}
 		for i, rec := range b.recs {
 			s.row(&b.rows[i], rec, b.lines[i])
 		}
@@ -167,6 +190,7 @@ func (in *Input) Rows() (*Source, error) {
 	s.seed, s.seen = maphash.MakeSeed(), newRowSet(in.found.rows)
 	mappers := max(1, runtime.GOMAXPROCS(0))
 	s.batches, s.work, s.stop = make(chan *batch, 2*mappers+2), make(chan *batch, mappers), make(chan struct{})
+	s.free = make(chan *batch, 2)
 	s.wg.Add(1 + mappers)
 	go s.readAhead()
 	for range mappers {
@@ -444,8 +468,9 @@ func (s *Source) Columns() []string { return s.columns }
 func (s *Source) Notes() []string { return s.notes }
 
 // Next returns the next data row, or io.EOF after the last. Rows with every
-// cell blank are skipped. Its errors (a file that cannot be read on)
-// satisfy errors.Is(err, ErrInput).
+// cell blank are skipped. The row, its cells included, is the caller's
+// until the next call: copy what must outlive it. Its errors (a file that
+// cannot be read on) satisfy errors.Is(err, ErrInput).
 func (s *Source) Next() (*Row, error) {
 	for s.cur == nil || s.next == len(s.cur.rows) {
 		if s.cur != nil && s.cur.err != nil {
@@ -456,6 +481,12 @@ func (s *Source) Next() (*Row, error) {
 			return nil, io.EOF
 		}
 		<-b.done
+		if s.cur != nil {
+			select {
+			case s.free <- s.cur: // its rows are the caller's no more
+			default:
+			}
+		}
 		s.cur, s.next = b, 0
 	}
 	r := &s.cur.rows[s.next]

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,7 +39,9 @@ func readRows(t *testing.T, path string, opt ReadOptions) (notes []string, rows 
 		if err != nil {
 			return src.Notes(), rows, err
 		}
-		rows[r.Line] = r
+		kept := *r // the row is ours until the next call only
+		kept.Cells = slices.Clone(r.Cells)
+		rows[r.Line] = &kept
 	}
 }
 
