@@ -89,7 +89,7 @@ func Parse(data []byte, format string) (Mapping, error) {
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(&fm); err != nil && !errors.Is(err, io.EOF) {
-			return Mapping{}, fmt.Errorf("not valid YAML: %s%s", decodeProblem(err), commentHint(data))
+			return Mapping{}, fmt.Errorf("not valid YAML: %s%s", decodeProblem(err), yamlHint(data))
 		}
 	}
 	m := Mapping{Columns: fm.Columns, Constants: make(map[string]string, len(fm.Constants))}
@@ -129,14 +129,18 @@ func decodeProblem(err error) string {
 	return strings.ReplaceAll(msg, "\n", " ")
 }
 
-// commentHint explains a YAML error caused by a column name holding "#"
-// ("Contract #: CoworkerContractId"), which YAML reads as the start of a
-// comment; "" when no line has one.
-func commentHint(data []byte) string {
+// yamlHint explains a YAML error caused by what people write in a mapping
+// file and YAML reads otherwise: a column name holding "#" ("Contract #:
+// CoworkerContractId"), which starts a comment, or an ignored column's
+// bare "-" ("Company: -"), which starts a list; "" when no line has either.
+func yamlHint(data []byte) string {
 	for i, line := range strings.Split(string(data), "\n") {
 		t := strings.TrimSpace(line)
 		if strings.HasPrefix(t, "#") || strings.HasPrefix(t, `"`) || strings.HasPrefix(t, "'") {
 			continue
+		}
+		if name, ok := strings.CutSuffix(t, ": -"); ok {
+			return fmt.Sprintf(" (line %d: in YAML a bare - starts a list; to ignore the column, quote it: %s: \"-\")", i+1, name)
 		}
 		if h := strings.Index(t, " #"); h > 0 && strings.Contains(t[h:], ":") {
 			name := strings.TrimSpace(t[:strings.LastIndex(t, ":")])

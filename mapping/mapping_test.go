@@ -51,6 +51,8 @@ func TestParse(t *testing.T) {
 		{"yaml field as a list", "columns:\n  Member: [FullName]\n", "", Mapping{}, "not valid YAML: line 2: want column: field pairs"},
 		{"json unknown section", `{"colums": {}}`, "json", Mapping{}, `not valid JSON: unknown section "colums" (a mapping file has columns and constants)`},
 		{"json field a number", `{"columns": {"a": 1}}`, "json", Mapping{}, "not valid JSON: columns: want column: field pairs"},
+		{"yaml ignored column unquoted", "columns:\n  Company: -\n  Member: FullName\n", "yaml", Mapping{},
+			`line 2: in YAML a bare - starts a list; to ignore the column, quote it: Company: "-"`},
 		{"yaml ignored column", "columns:\n  Company: \"-\"\n", "yaml",
 			Mapping{Columns: map[string]string{"Company": Ignore}}, ""},
 		{"json ignored constant", `{"constants": {"-": "x"}}`, "json", Mapping{}, `"-" names no field`},
