@@ -544,14 +544,18 @@ func TestXLSXRowLimit(t *testing.T) {
 // TestXLSXText: text XML cannot hold as it is comes back as written:
 // markup, a bare CR, control characters (written as the workbook escape
 // _xHHHH_) and a literal "_x0041_" (escaped so it is not read as "A");
-// bytes that are not UTF-8 become U+FFFD.
+// bytes that are not UTF-8, and the noncharacters XML refuses, become
+// U+FFFD.
 func TestXLSXText(t *testing.T) {
 	t.Parallel()
-	cells := []string{"a & b <c> \"d\" 'e'", "one\rtwo\r\nthree", "bell\a, nul\x00, esc\x1b", "_x0041_ and _x00", "bad \xff byte", "tab\there"}
+	cells := []string{"a & b <c> \"d\" 'e'", "one\rtwo\r\nthree", "bell\a, nul\x00, esc\x1b", "_x0041_ and _x00", "bad \xff byte", "tab\there",
+		"not a character: \uFFFE", "a surrogate: \xed\xa0\x80"}
 	want := slices.Clone(cells)
 	want[4] = "bad \uFFFD byte"
+	want[6] = "not a character: \uFFFD"
+	want[7] = "a surrogate: \uFFFD\uFFFD\uFFFD"
 	var buf bytes.Buffer
-	w, err := New(&buf, []string{"A", "B", "C", "D", "E", "F"}, Options{Format: XLSX})
+	w, err := New(&buf, []string{"A", "B", "C", "D", "E", "F", "G", "H"}, Options{Format: XLSX})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -568,6 +572,60 @@ func TestXLSXText(t *testing.T) {
 	for i, v := range want {
 		if rows[1][i] != v {
 			t.Errorf("cell %d: %q, want %q", i, rows[1][i], v)
+		}
+	}
+}
+
+// TestXLSXColumnLimit: a header or a row wider than a sheet is refused,
+// not written as a workbook spreadsheet programs call damaged.
+func TestXLSXColumnLimit(t *testing.T) {
+	t.Parallel()
+	wide := make([]string, maxColumns+1)
+	if _, err := New(io.Discard, wide, Options{Format: XLSX}); !errors.Is(err, ErrTooManyColumns) {
+		t.Errorf("a header of %d columns: %v", len(wide), err)
+	}
+	w, err := New(io.Discard, wide[:maxColumns], Options{Format: XLSX})
+	if err != nil {
+		t.Fatalf("a header of %d columns: %v", maxColumns, err)
+	}
+	defer w.Discard()
+	if err := w.Write(wide[:maxColumns]); err != nil {
+		t.Fatalf("a full row: %v", err)
+	}
+	if err := w.Write(wide); !errors.Is(err, ErrTooManyColumns) {
+		t.Errorf("a row of %d cells: %v", len(wide), err)
+	}
+}
+
+// TestXLSXSheetNames refuses what spreadsheet programs refuse, and writes
+// markup in a name escaped.
+func TestXLSXSheetNames(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, err string }{
+		{"Contacts & <co>", ""},
+		{strings.Repeat("é", 31), ""},
+		{strings.Repeat("😀", 16), "longer than 31"}, // 32 UTF-16 units
+		{"a/b", "cannot hold"},
+		{"a\x01b", "control characters"},
+		{"'quoted'", "begin or end with '"},
+		{"history", "reserves"},
+	} {
+		var buf bytes.Buffer
+		w, err := New(&buf, []string{"A"}, Options{Format: XLSX, Sheet: tc.name})
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%q: %v, want %q", tc.name, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", tc.name, err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if book, _ := readXLSX(t, buf.Bytes()); book.GetSheetName(0) != tc.name {
+			t.Errorf("sheet %q, want %q", book.GetSheetName(0), tc.name)
 		}
 	}
 }

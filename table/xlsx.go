@@ -15,8 +15,12 @@ import (
 // maxCellChars is the most UTF-16 units a spreadsheet cell holds.
 const maxCellChars = 32767
 
-// maxRows is the most rows a spreadsheet sheet holds.
-const maxRows = 1 << 20
+// maxRows and maxColumns are the most rows and columns a spreadsheet
+// sheet holds: past them a workbook is damaged, not merely cut.
+const (
+	maxRows    = 1 << 20
+	maxColumns = 1 << 14
+)
 
 // xlsxWriter streams a one-sheet workbook straight onto its destination:
 // the fixed parts first, then the sheet's XML row by row into its zip
@@ -49,6 +53,9 @@ func newXLSX(w io.Writer, header []string, opt Options) (*xlsxWriter, error) {
 	}
 	if err := checkSheetName(name); err != nil {
 		return nil, err
+	}
+	if len(header) > maxColumns {
+		return nil, fmt.Errorf("%d columns: %w", len(header), ErrTooManyColumns)
 	}
 	x := &xlsxWriter{buf: bufio.NewWriterSize(w, 64<<10), numbers: make([]bool, len(header))}
 	for _, i := range opt.Numbers {
@@ -92,16 +99,21 @@ func newXLSX(w io.Writer, header []string, opt Options) (*xlsxWriter, error) {
 	return x, nil
 }
 
-// checkSheetName refuses a name a spreadsheet program refuses: empty,
-// longer than 31 characters, or holding one of : \ / ? * [ ].
+// checkSheetName refuses a name a spreadsheet program refuses: longer
+// than 31 characters, holding one of : \ / ? * [ ] or a control
+// character, beginning or ending with ', or Excel's reserved "History".
 func checkSheetName(name string) error {
 	switch {
-	case utf8.RuneCountInString(name) > 31:
+	case len(utf16.Encode([]rune(name))) > 31:
 		return fmt.Errorf("sheet name %q: longer than 31 characters", name)
 	case strings.ContainsAny(name, `:\/?*[]`):
 		return fmt.Errorf("sheet name %q: a sheet name cannot hold : \\ / ? * [ or ]", name)
+	case strings.IndexFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f || r == utf8.RuneError || r == 0xFFFE || r == 0xFFFF }) >= 0:
+		return fmt.Errorf("sheet name %q: a sheet name cannot hold control characters", name)
 	case strings.HasPrefix(name, "'") || strings.HasSuffix(name, "'"):
 		return fmt.Errorf("sheet name %q: a sheet name cannot begin or end with '", name)
+	case strings.EqualFold(name, "History"):
+		return fmt.Errorf("sheet name %q: Excel reserves it", name)
 	}
 	return nil
 }
@@ -110,9 +122,16 @@ func checkSheetName(name string) error {
 // sheet holds.
 var ErrTooManyRows = errors.New("a spreadsheet sheet holds at most 1,048,576 rows (the header and 1,048,575 records); write CSV instead")
 
+// ErrTooManyColumns is returned, wrapped, for a header or a row with more
+// cells than a sheet has columns.
+var ErrTooManyColumns = errors.New("a spreadsheet sheet holds at most 16,384 columns; write CSV instead")
+
 func (x *xlsxWriter) write(row int, cells []string, marks []Mark) error {
 	if row > maxRows {
 		return fmt.Errorf("row %d: %w", row, ErrTooManyRows)
+	}
+	if len(cells) > maxColumns {
+		return fmt.Errorf("row %d: %d cells: %w", row, len(cells), ErrTooManyColumns)
 	}
 	for i, v := range cells {
 		if utf16Len(v) > maxCellChars {
@@ -246,7 +265,8 @@ func plainInteger(s string) bool {
 	return true
 }
 
-// utf16Len counts s in UTF-16 units, as spreadsheets count characters.
+// utf16Len counts s in UTF-16 units, as spreadsheets count characters,
+// exactly when that might pass a cell's limit.
 func utf16Len(s string) int {
 	if len(s) <= maxCellChars/2 {
 		return len(s) // a UTF-8 byte is at most one UTF-16 unit
