@@ -331,34 +331,73 @@ func TestLookupsImportOnce(t *testing.T) {
 
 // TestLookupColumnIgnored: a Company column that holds the contact's own
 // employer, not the contract holder's company, disagrees with the row's
-// CoworkerContractId; mapped to "-" it is not read, and the row is new.
+// CoworkerContractId, and the message says how to ignore it; mapped to
+// "-" it is not read, and the row is new. A sheet whose own
+// CoworkerContractId column (an old system's ids) is ignored while a
+// lookup finds the contract gets the Ids in a column of that name
+// appended to its results file, which fed back with the same mapping is
+// read and checked, and not appended again.
 func TestLookupColumnIgnored(t *testing.T) {
 	t.Parallel()
 	e := newLookupEnv(t, sandbox.Config{})
-	path := e.writeSheet(t, "employers.csv", []string{"CoworkerContractId", "FullName", "Company"}, [][]string{{"1001", "Ann Lee", "Acme Ltd"}})
-	for _, tc := range []struct {
-		name string
-		m    mapping.Mapping
-		want Status
-	}{
-		{"read as the contract's company", mapping.Mapping{}, Invalid},
-		{"ignored", mapping.Mapping{Columns: map[string]string{"company": mapping.Ignore}}, New},
-	} {
-		in, err := Open(path, nil, ReadOptions{Mapping: tc.m})
+	plan := func(t *testing.T, path string, m mapping.Mapping) []resultRow {
+		t.Helper()
+		in, err := Open(path, nil, ReadOptions{Mapping: m})
 		if err != nil {
 			t.Fatal(err)
 		}
-		results := filepath.Join(e.dir, tc.name+".results.csv")
+		defer in.Close()
+		results := DefaultResultsPath(path)
 		opt := testOptions(results)
 		opt.Plan = true
 		if _, err := Run(context.Background(), in, e.client, opt); err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
+			t.Fatal(err)
 		}
-		in.Close()
-		if got := readResults(t, results); len(got) != 1 || got[0].status != tc.want {
-			t.Errorf("%s: %+v, want %s", tc.name, got, tc.want)
-		}
+		return readResults(t, results)
 	}
+	t.Run("employer", func(t *testing.T) {
+		path := e.writeSheet(t, "employers.csv", []string{"CoworkerContractId", "FullName", "Company"}, [][]string{{"1001", "Ann Lee", "Acme Ltd"}})
+		got := plan(t, path, mapping.Mapping{})
+		if len(got) != 1 || got[0].status != Invalid || !strings.Contains(got[0].msg, `if column "Company" means something else, such as the contact's own company, ignore it with --map "Company=-"`) {
+			t.Errorf("read as the contract's company: %+v", got)
+		}
+		got = plan(t, path, mapping.Mapping{Columns: map[string]string{"company": mapping.Ignore}})
+		if len(got) != 1 || got[0].status != New {
+			t.Errorf("ignored: %+v, want new", got)
+		}
+	})
+	t.Run("old ids", func(t *testing.T) {
+		ignore := mapping.Mapping{Columns: map[string]string{"CoworkerContractId": mapping.Ignore}}
+		path := e.writeSheet(t, "old-ids.csv", []string{"Full Name", "CoworkerContractId", "Holder Email"}, [][]string{{"Ann Lee", "OLD-7", "grace@compiler.example"}})
+		got := plan(t, path, ignore)
+		if len(got) != 1 || got[0].status != New || got[0].cells["CoworkerContractId"] != "1002" { // the appended column, read last
+			t.Fatalf("first plan: %+v", got)
+		}
+		results := DefaultResultsPath(path)
+		header := func() string {
+			data, err := os.ReadFile(results)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return strings.SplitN(string(data), "\n", 2)[0]
+		}
+		const want = "row,status,id,error,Full Name,CoworkerContractId,Holder Email,CoworkerContractId"
+		if h := header(); h != want {
+			t.Fatalf("results header %q, want %q", h, want)
+		}
+		// Fed back with a wrong Id where the lookup's was: checked.
+		fed := rewriteResults(t, results, func(rec []string, col map[string]int) { rec[len(rec)-1] = "1001" })
+		if got := plan(t, fed, ignore); len(got) != 1 || got[0].status != Invalid || !strings.Contains(got[0].msg, "disagrees with CoworkerContractId 1001") {
+			t.Errorf("fed back with another Id: %+v", got)
+		}
+		// Fed back as written: the same columns again.
+		if got := plan(t, results, ignore); len(got) != 1 || got[0].status != New {
+			t.Errorf("fed back: %+v", got)
+		}
+		if h := header(); h != want {
+			t.Errorf("fed back, the results header became %q", h)
+		}
+	})
 }
 
 // rewriteResults copies a results file with edit applied to each data

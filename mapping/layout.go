@@ -57,6 +57,12 @@ func NewLayout(header []string, m Mapping, order DateOrder, today time.Time) (*L
 			continue
 		}
 		if field == Ignore {
+			if used[foldName(h)] && appendedIDColumn(h) {
+				// A second CoworkerContractId (or CoworkerId, CountryId)
+				// column: the Ids a results file appends for a field
+				// whose own column was ignored. It is read as the field.
+				continue
+			}
 			explicit[ci] = true
 			used[foldName(h)] = true
 			unread = append(unread, fmt.Sprintf("%q", strings.TrimSpace(h)))
@@ -78,13 +84,13 @@ func NewLayout(header []string, m Mapping, order DateOrder, today time.Time) (*L
 		explicit[ci] = true
 		used[foldName(h)] = true
 	}
-	for col := range m.Columns {
-		if !used[foldName(col)] {
+	for col, field := range m.Columns {
+		if !used[foldName(col)] && field != Ignore { // a column to ignore may be absent
 			return nil, fmt.Errorf("the mapping names column %q, which the header does not have (its columns: %s)", col, strings.Join(header, ", "))
 		}
 	}
 	var ignored, readOnly, shadowed []string
-	export := exportHeader(header)
+	export := exportHeader(header, explicit)
 	for ci, h := range header {
 		if explicit[ci] {
 			continue
@@ -162,6 +168,16 @@ func NewLayout(header []string, m Mapping, order DateOrder, today time.Time) (*L
 		l.notes = append(l.notes, "ignoring read-only fields of an export: "+strings.Join(readOnly, ", "))
 	}
 	return l, nil
+}
+
+// appendedIDColumn reports whether a header is the name a results file
+// gives the column of Ids it appends for a lookup: the field's own name.
+func appendedIDColumn(h string) bool {
+	switch strings.TrimSpace(h) {
+	case FieldName(FieldCoworkerContractID), FieldName(FieldCoworkerID), FieldName(FieldCountryID):
+		return true
+	}
+	return false
 }
 
 // Notes returns what the header match has to say once: ignored columns,

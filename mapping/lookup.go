@@ -176,11 +176,12 @@ func lookupOnly(name string) (Lookup, bool) {
 }
 
 // exportHeader reports whether a header is an export's (it has an Id
-// column): its CoworkerEmail and CountryName columns then describe each
-// record as exported, and stay read-only rather than lookups.
-func exportHeader(header []string) bool {
-	for _, h := range header {
-		if foldName(h) == "id" {
+// column the mapping does not take or ignore): its CoworkerEmail and
+// CountryName columns then describe each record as exported, and stay
+// read-only rather than lookups.
+func exportHeader(header []string, mapped map[int]bool) bool {
+	for ci, h := range header {
+		if !mapped[ci] && foldName(h) == "id" {
 			return true
 		}
 	}

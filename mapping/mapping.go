@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -129,6 +130,10 @@ func decodeProblem(err error) string {
 	return strings.ReplaceAll(msg, "\n", " ")
 }
 
+// bareDash matches a YAML line whose value is a bare "-", which YAML reads
+// as a list: "Company: -", "Company:  - # employer".
+var bareDash = regexp.MustCompile(`^(.+?):\s+-\s*(#.*)?$`)
+
 // yamlHint explains a YAML error caused by what people write in a mapping
 // file and YAML reads otherwise: a column name holding "#" ("Contract #:
 // CoworkerContractId"), which starts a comment, or an ignored column's
@@ -139,8 +144,8 @@ func yamlHint(data []byte) string {
 		if strings.HasPrefix(t, "#") || strings.HasPrefix(t, `"`) || strings.HasPrefix(t, "'") {
 			continue
 		}
-		if name, ok := strings.CutSuffix(t, ": -"); ok {
-			return fmt.Sprintf(" (line %d: in YAML a bare - starts a list; to ignore the column, quote it: %s: \"-\")", i+1, name)
+		if m := bareDash.FindStringSubmatch(t); m != nil {
+			return fmt.Sprintf(" (line %d: in YAML a bare - starts a list; quote it: %s: \"-\")", i+1, m[1])
 		}
 		if h := strings.Index(t, " #"); h > 0 && strings.Contains(t[h:], ":") {
 			name := strings.TrimSpace(t[:strings.LastIndex(t, ":")])
@@ -254,7 +259,7 @@ const Ignore = "-"
 // (ContractHolderEmail, Country, ...), or Ignore, or an error naming the
 // closest one.
 func canonical(name string) (string, error) {
-	if name == Ignore {
+	if strings.TrimSpace(name) == Ignore {
 		return Ignore, nil
 	}
 	i, ok := LookupField(name)
@@ -274,7 +279,7 @@ func canonical(name string) (string, error) {
 // fieldName is canonical for a constant's name, which must name a field
 // or a lookup.
 func fieldName(name string) (string, error) {
-	if name == Ignore {
+	if strings.TrimSpace(name) == Ignore {
 		return "", fmt.Errorf("%q names no field (it ignores a column, under columns or in --map)", name)
 	}
 	return canonical(name)

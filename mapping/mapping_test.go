@@ -52,7 +52,10 @@ func TestParse(t *testing.T) {
 		{"json unknown section", `{"colums": {}}`, "json", Mapping{}, `not valid JSON: unknown section "colums" (a mapping file has columns and constants)`},
 		{"json field a number", `{"columns": {"a": 1}}`, "json", Mapping{}, "not valid JSON: columns: want column: field pairs"},
 		{"yaml ignored column unquoted", "columns:\n  Company: -\n  Member: FullName\n", "yaml", Mapping{},
-			`line 2: in YAML a bare - starts a list; to ignore the column, quote it: Company: "-"`},
+			`line 2: in YAML a bare - starts a list; quote it: Company: "-"`},
+		{"yaml ignored column unquoted, spaced, with a comment", "columns:\n  Member: FullName\n  Company:  - # employer\n", "yaml", Mapping{},
+			`line 3: in YAML a bare - starts a list; quote it: Company: "-"`},
+		{"json ignored column spaced", `{"columns": {"Company": " - "}}`, "json", Mapping{Columns: map[string]string{"Company": Ignore}}, ""},
 		{"yaml ignored column", "columns:\n  Company: \"-\"\n", "yaml",
 			Mapping{Columns: map[string]string{"Company": Ignore}}, ""},
 		{"json ignored constant", `{"constants": {"-": "x"}}`, "json", Mapping{}, `"-" names no field`},
@@ -451,6 +454,24 @@ func TestIgnoredColumn(t *testing.T) {
 	}
 	if notes := strings.Join(l.Notes(), "\n"); !strings.Contains(notes, `ignoring columns as the mapping says: "Company", "Email"`) {
 		t.Errorf("notes:\n%s", notes)
+	}
+	// A column to ignore may be absent: one mapping serves several sheets.
+	if _, err := NewLayout([]string{"CoworkerContractId", "FullName"}, m, OrderUnknown, time.Now()); err != nil {
+		t.Errorf("ignoring a column the sheet lacks: %v", err)
+	}
+	// An ignored Id column does not make the sheet an export, whose
+	// CoworkerEmail column would be read-only: it is a lookup.
+	for _, tc := range []struct {
+		m      Mapping
+		lookup bool
+	}{{Mapping{}, false}, {Mapping{Columns: map[string]string{"Id": Ignore}}, true}} {
+		l, err := NewLayout([]string{"FullName", "CoworkerContractId", "Id", "CoworkerEmail"}, tc.m, OrderUnknown, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := l.LookupColumn(LookupCoworkerEmail) >= 0; got != tc.lookup {
+			t.Errorf("mapping %v: CoworkerEmail a lookup: %v, want %v", tc.m.Columns, got, tc.lookup)
+		}
 	}
 	cells := []string{"1001", "Ann Lee", "Acme Ltd", "not an email"}
 	c, problems := l.Contact(cells, nil)
