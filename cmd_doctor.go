@@ -226,6 +226,14 @@ func (a *app) doctor(ctx context.Context, df *doctorFlags) error {
 	return r.result()
 }
 
+// totalOf is the count of records a list page reports, or its error.
+func totalOf[T any](p *nexudus.ListPage[T], err error) (int, error) {
+	if err != nil {
+		return 0, err
+	}
+	return p.TotalItems, nil
+}
+
 // doctorLookups checks that the lists an import reads to look Ids up
 // from names (contracts, coworkers, countries) can be read: a warning,
 // not a failure, as only sheets that name records need them. Only an
@@ -237,25 +245,13 @@ func doctorLookups(ctx context.Context, r *report, client *nexudus.Client) error
 		count       func() (int, error)
 	}{
 		{"contracts", "contracts by holder, company or billing name (give CoworkerContractId instead)", func() (int, error) {
-			p, err := client.ListContracts(ctx, one)
-			if err != nil {
-				return 0, err
-			}
-			return p.TotalItems, nil
+			return totalOf(client.ListContracts(ctx, one))
 		}},
 		{"coworkers", "coworkers by email (give CoworkerId instead)", func() (int, error) {
-			p, err := client.ListCoworkers(ctx, one)
-			if err != nil {
-				return 0, err
-			}
-			return p.TotalItems, nil
+			return totalOf(client.ListCoworkers(ctx, one))
 		}},
 		{"countries", "countries by name or code (give CountryId instead)", func() (int, error) {
-			p, err := client.ListCountries(ctx, one)
-			if err != nil {
-				return 0, err
-			}
-			return p.TotalItems, nil
+			return totalOf(client.ListCountries(ctx, one))
 		}},
 	}
 	var counts []string

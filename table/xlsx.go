@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"strconv"
 	"strings"
@@ -67,7 +68,7 @@ func newXLSX(w io.Writer, header []string, opt Options) (*xlsxWriter, error) {
 	parts := []struct{ name, body string }{
 		{"[Content_Types].xml", contentTypesXML},
 		{"_rels/.rels", rootRelsXML},
-		{"xl/workbook.xml", fmt.Sprintf(workbookXML, escapeAttr(name))},
+		{"xl/workbook.xml", fmt.Sprintf(workbookXML, html.EscapeString(name))},
 		{"xl/_rels/workbook.xml.rels", workbookRelsXML},
 		{"xl/styles.xml", stylesXML},
 	}
@@ -245,11 +246,6 @@ func looksEscaped(s string) bool {
 	return true
 }
 
-// escapeAttr escapes s for an XML attribute value in double quotes.
-func escapeAttr(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
-}
-
 // plainInteger reports whether s is a whole number a spreadsheet shows as
 // written: digits only, at most 15 of them (the precision of a spreadsheet
 // number), and no leading zero (which a number would drop).
@@ -306,7 +302,8 @@ const (
 	rootRelsXML = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`
 
-	// workbookXML takes the sheet's name, escaped.
+	// workbookXML takes the sheet's name, escaped (html.EscapeString's
+	// entities are XML's too).
 	workbookXML = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><bookViews><workbookView/></bookViews><sheets><sheet name="%s" sheetId="1" r:id="rId1"/></sheets></workbook>`
 
